@@ -1,0 +1,65 @@
+"""The one JSON API of the product, served at /api/v1/ (OpenAPI at /api/v1/openapi.json)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+
+from motcua.errors import ServiceError
+from motcua.organization.api import auth_router, calendar_router, centers_router
+
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """Vietnamese stays readable in responses (no \\u escapes)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
+    title="motcua API",
+    version="1",
+    description="One-stop public administrative service centers: queue, catalog, dossiers, reports.",
+    urls_namespace="api",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, **extra
+) -> HttpResponse:
+    """Every API error has the same body: a stable machine code and a human message."""
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return error_response(
+        request, 400, "invalid_input", _("Dữ liệu gửi lên không hợp lệ."), errors=exc.errors
+    )
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, **exc.details)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthorized", _("Cần đăng nhập hoặc mã truy cập hợp lệ."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = getattr(exc, "code", None) or {
+        400: "invalid_input",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+    }.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc))
+
+
+api.add_router("/auth/", auth_router)
+api.add_router("/centers", centers_router)
+api.add_router("/calendar/", calendar_router)

@@ -1,0 +1,20 @@
+"""URL configuration: the staff/public site, the admin, the API and the health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from motcua.conf.api import api
+from motcua.web import views as web_views
+
+admin.site.site_header = "motcua"
+admin.site.site_title = "motcua"
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", include("motcua.web.urls")),
+]

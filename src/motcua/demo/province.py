@@ -1,0 +1,116 @@
+"""The demo province: five centers modelled on the seed articles, their departments, counters
+and staff for every role. Fictional unit codes (H99) so nothing is mistaken for real data."""
+
+from datetime import time
+from typing import Any
+
+DEMO_PASSWORD = "motcua-demo"  # noqa: S105 - the published demo password
+
+PROVINCE = {"code": "an-khanh", "name": "Tỉnh An Khánh (mô phỏng)", "unit_code": "000.00.00.H99"}
+
+DEPARTMENTS = [
+    ("van-phong", "Văn phòng HĐND và UBND"),
+    ("kinh-te", "Phòng Kinh tế"),
+    ("van-hoa-xa-hoi", "Phòng Văn hóa – Xã hội"),
+]
+
+MORNING = (time(7, 30), time(11, 30))
+AFTERNOON = (time(13, 30), time(17, 30))
+STANDARD_WEEK = [[MORNING, AFTERNOON]] * 5 + [[], []]
+# Nghĩa Hành also receives on Saturday mornings (a center may configure its own week).
+SATURDAY_MORNING_WEEK = [[MORNING, AFTERNOON]] * 5 + [[(time(7, 30), time(11, 30))], []]
+
+CENTERS: list[dict[str, Any]] = [
+    {
+        "code": "hanh-phuc",
+        "name": "Trung tâm Phục vụ hành chính công xã Hạnh Phúc",
+        "unit_code": "000.00.10.H99",
+        "address": "Trụ sở UBND xã Hạnh Phúc",
+        "phone": "0258 3800 101",
+        "week": STANDARD_WEEK,
+        "prefix": "hp",
+        "counters": [
+            (1, "Quầy ưu tiên", "van-phong", True),
+            (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
+            (3, "Đất đai – Xây dựng", "kinh-te", False),
+            (4, "Lao động – Chính sách xã hội", "van-hoa-xa-hoi", False),
+            (5, "Bưu chính công ích", None, False),
+        ],
+    },
+    {
+        "code": "nam-cuong",
+        "name": "Trung tâm Phục vụ hành chính công phường Nam Cường",
+        "unit_code": "000.00.11.H99",
+        "address": "Tổ dân phố Tân Sơn, phường Nam Cường",
+        "phone": "0258 3800 202",
+        "week": STANDARD_WEEK,
+        "prefix": "nc",
+        "counters": [
+            (1, "Quầy ưu tiên", "van-phong", True),
+            (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
+            (3, "Đất đai – Môi trường", "kinh-te", False),
+            (4, "Kinh doanh – Đầu tư", "kinh-te", False),
+        ],
+    },
+    {
+        "code": "cam-ranh",
+        "name": "Trung tâm Phục vụ hành chính công phường Cam Ranh",
+        "unit_code": "000.00.12.H99",
+        "address": "Đường Hùng Vương, phường Cam Ranh",
+        "phone": "0258 3800 303",
+        "week": STANDARD_WEEK,
+        "prefix": "cr",
+        "counters": [
+            (1, "Quầy ưu tiên (người cao tuổi, người khuyết tật)", "van-phong", True),
+            (2, "Hộ tịch", "van-hoa-xa-hoi", False),
+            (3, "Chứng thực", "van-phong", False),
+            (4, "Đất đai", "kinh-te", False),
+            (5, "Xây dựng – Kinh doanh", "kinh-te", False),
+        ],
+    },
+    {
+        "code": "vinh-phong",
+        "name": "Trung tâm Phục vụ hành chính công xã Vĩnh Phong",
+        "unit_code": "000.00.13.H99",
+        "address": "Thôn Đập Đá 2, xã Vĩnh Phong",
+        "phone": "0258 3800 404",
+        "week": STANDARD_WEEK,
+        "prefix": "vp",
+        "counters": [
+            (1, "Quầy ưu tiên", "van-phong", True),
+            (2, "Hướng dẫn nộp hồ sơ trực tuyến", "van-phong", False),
+            (3, "Đất đai", "kinh-te", False),
+        ],
+    },
+    {
+        "code": "nghia-hanh",
+        "name": "Trung tâm Phục vụ hành chính công xã Nghĩa Hành",
+        "unit_code": "000.00.14.H99",
+        "address": "Trung tâm xã Nghĩa Hành",
+        "phone": "0255 3800 505",
+        "week": SATURDAY_MORNING_WEEK,
+        "prefix": "nh",
+        "counters": [
+            (1, "Quầy ưu tiên", "van-phong", True),
+            (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
+            (3, "Đất đai – Xây dựng", "kinh-te", False),
+            (4, "Bưu điện tại trung tâm", None, False),
+        ],
+    },
+]
+
+# (username suffix, first name, last name, role, department code or None)
+CENTER_STAFF = [
+    ("quantri", "Minh", "Trần Văn", "center_admin", None),
+    ("tiepnhan1", "Lan", "Nguyễn Thị", "receptionist", None),
+    ("tiepnhan2", "Hùng", "Lê Quốc", "receptionist", None),
+    ("chuyenvien.vhxh", "Thảo", "Phạm Thị", "specialist", "van-hoa-xa-hoi"),
+    ("chuyenvien.kt", "Dũng", "Võ Anh", "specialist", "kinh-te"),
+    ("lanhdao", "Bình", "Hoàng Đức", "leader", "van-phong"),
+    ("buuchinh", "Hoa", "Đặng Thị", "postal", None),
+]
+
+PROVINCE_STAFF = [
+    ("tinh.quantri", "Quang", "Bùi Minh", "province_admin"),
+    ("tinh.solieu", "Yến", "Đỗ Hải", "analyst"),
+]
