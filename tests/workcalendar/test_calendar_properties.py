@@ -138,11 +138,11 @@ naive_moments = st.one_of(
 )
 moments = st.tuples(naive_moments, st.booleans())
 
-# Up to 30 working days: any number of seconds, or whole half-hours (to land on boundaries).
+# Up to 20 working days: any number of seconds, or whole half-hours (to land on boundaries).
 durations = st.one_of(
-    st.integers(min_value=0, max_value=30 * 8 * 3600).map(lambda s: timedelta(seconds=s)),
-    st.integers(min_value=0, max_value=30 * 16).map(lambda k: timedelta(minutes=30 * k)),
-    st.timedeltas(min_value=timedelta(), max_value=timedelta(hours=30 * 8)),
+    st.integers(min_value=0, max_value=20 * 8 * 3600).map(lambda s: timedelta(seconds=s)),
+    st.integers(min_value=0, max_value=20 * 16).map(lambda k: timedelta(minutes=30 * k)),
+    st.timedeltas(min_value=timedelta(), max_value=timedelta(hours=20 * 8)),
 )
 positive_durations = durations.filter(lambda d: d > timedelta())
 
@@ -204,7 +204,7 @@ def test_working_time_between_inverts_add(cal, moment, d):
     assert working_time_between(cal, end, t) == -d
 
 
-gaps = st.timedeltas(min_value=timedelta(), max_value=timedelta(days=45))
+gaps = st.timedeltas(min_value=timedelta(), max_value=timedelta(days=30))
 
 
 @with_calendar

@@ -307,8 +307,15 @@ def test_calendar_special_days_lists_overrides():
     CalendarOverride.objects.create(
         date=date(2025, 3, 13), kind=CalendarOverride.Kind.DAY_OFF, center_code=CENTER
     )
+    # A package holiday cancelled by an override: listed once, as a working day.
+    CalendarOverride.objects.create(
+        date=date(2025, 9, 2), kind=CalendarOverride.Kind.WORKING_DAY, name="Đi làm"
+    )
     cal = calendar_build()
     days = calendar_special_days(calendar=cal, center_code=None, year=2025)
+    assert [(d.kind, d.source, d.name) for d in days if d.date == date(2025, 9, 2)] == [
+        ("working_day", "override", "Đi làm")
+    ]
     by_date = {d.date: d for d in days}
     assert [d.date for d in days] == sorted(by_date)
 
