@@ -1,6 +1,7 @@
 """Fixtures of the organization tests: staff of two centers of one province."""
 
 import pytest
+from django.utils import translation
 
 from tests.factories import CounterFactory, staff
 
@@ -33,3 +34,13 @@ def counter_a(center):
 @pytest.fixture
 def counter_b(other_center):
     return CounterFactory(center=other_center, number=1, name="Quầy Đất đai Nam Cường")
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Services called outside a request speak the default language. (LanguageMiddleware
+    activates a language for the thread and does not reset it, so an earlier request made
+    through the test client would otherwise leak its language into the next test.)"""
+    translation.activate("vi")
+    yield
+    translation.deactivate()

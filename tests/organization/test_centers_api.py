@@ -9,7 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_list_shows_active_centers_with_their_codes_and_province_code(client, center, other_center):
-    CenterFactory(province=center.province, code="da-dong-cua", is_active=False)
+    CenterFactory(
+        province=center.province, code="da-dong-cua", unit_code="000.00.99.H34", is_active=False
+    )
 
     response = client.get("/api/v1/centers")
 
@@ -36,7 +38,7 @@ def test_list_answers_in_readable_utf8(client, center):
 
 def test_province_is_given_by_code_not_name(client, db):
     other = Province.objects.create(code="lam-dong", name="Tỉnh Lâm Đồng")
-    CenterFactory(province=other, code="da-lat")
+    CenterFactory(province=other, code="da-lat", unit_code="000.00.20.H42")
 
     (row,) = client.get("/api/v1/centers").json()
 
@@ -71,7 +73,9 @@ def test_detail_of_an_unknown_center_is_a_404_with_a_code(client, center):
 
 
 def test_detail_of_an_inactive_center_is_a_404(client, center):
-    CenterFactory(province=center.province, code="da-dong-cua", is_active=False)
+    CenterFactory(
+        province=center.province, code="da-dong-cua", unit_code="000.00.99.H34", is_active=False
+    )
 
     response = client.get("/api/v1/centers/da-dong-cua")
 

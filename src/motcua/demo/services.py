@@ -79,10 +79,7 @@ def demo_province_load() -> list[DemoLogin]:
         for suffix, first, last, role, department_code in data.CENTER_STAFF:
             username = f"{spec['prefix']}.{suffix}"
             user = _user(username, first, last)
-            membership = membership_grant(actor=None, user=user, role=role, center=center)
             department = departments.get(department_code) if department_code else None
-            if membership.department != department:
-                membership.department = department
-                membership.save(update_fields=["department"])
+            membership_grant(actor=None, user=user, role=role, center=center, department=department)
             logins.append(DemoLogin(username, role, center.name))
     return logins

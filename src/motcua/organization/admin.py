@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from motcua.errors import ServiceError
 from motcua.organization.models import (
     Center,
     Counter,
@@ -17,12 +18,15 @@ from motcua.organization.models import (
     DeviceToken,
     Membership,
     Province,
+    Role,
     WorkingPeriod,
 )
 from motcua.organization.selectors import ADMIN_ROLES, center_list_for_user
 from motcua.organization.services import (
+    device_token_check,
     device_token_create,
     device_token_revoke,
+    membership_check,
     user_sync_staff_flag,
 )
 from motcua.workcalendar.admin import CalendarOverrideAdmin
@@ -36,6 +40,15 @@ def _staff(request: HttpRequest) -> User:
 
 def admin_centers(request: HttpRequest) -> QuerySet[Center]:
     return center_list_for_user(user=request.user, roles=ADMIN_ROLES)
+
+
+def admin_provinces(request: HttpRequest) -> QuerySet[Province]:
+    """Provinces where the user is a province admin (all of them for a superuser)."""
+    if request.user.is_superuser:
+        return Province.objects.all()
+    return Province.objects.filter(
+        memberships__user=request.user, memberships__role=Role.PROVINCE_ADMIN
+    ).distinct()
 
 
 class CenterScopedAdmin(admin.ModelAdmin):
@@ -78,7 +91,7 @@ class CenterScopedAdmin(admin.ModelAdmin):
             elif model in (Counter, Department):
                 kwargs["queryset"] = model.objects.filter(center__in=centers)
             elif model is Province:
-                kwargs["queryset"] = Province.objects.filter(centers__in=centers).distinct()
+                kwargs["queryset"] = admin_provinces(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -170,20 +183,33 @@ class CounterAdmin(CenterScopedAdmin):
 
 
 class MembershipForm(forms.ModelForm):
+    """Validated by the service's own rules, for the acting admin (``actor`` set per request)."""
+
+    actor: User | None = None
+
     class Meta:
         model = Membership
         fields = ["user", "role", "center", "province", "department"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if bool(data.get("center")) == bool(data.get("province")):
-            raise forms.ValidationError(
-                _("Chọn một trung tâm, hoặc một tỉnh cho vai trò cấp tỉnh.")
+        if self.errors or not data.get("role"):
+            return data
+        try:
+            membership_check(
+                actor=self.actor,
+                role=data["role"],
+                center=data.get("center"),
+                province=data.get("province"),
+                department=data.get("department"),
             )
-        department = data.get("department")
-        if department and department.center_id != getattr(data.get("center"), "pk", None):
-            raise forms.ValidationError(_("Phòng chuyên môn không thuộc trung tâm đã chọn."))
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None
         return data
+
+
+def _form_for(form_class: type[forms.ModelForm], request: HttpRequest) -> Any:
+    return type(form_class.__name__, (form_class,), {"actor": _staff(request)})
 
 
 @admin.register(Membership)
@@ -193,6 +219,9 @@ class MembershipAdmin(CenterScopedAdmin):
     list_filter = ["role", "center"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        return _form_for(super().get_form(request, obj, change=change, **kwargs), request)
+
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         user_sync_staff_flag(user=obj.user)
@@ -201,20 +230,41 @@ class MembershipAdmin(CenterScopedAdmin):
         super().delete_model(request, obj)
         user_sync_staff_flag(user=obj.user)
 
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        users = list(User.objects.filter(memberships__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for user in users:
+            user_sync_staff_flag(user=user)
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "user" and not request.user.is_superuser:
             # Staff of the admin's centers, and accounts that have no role anywhere yet.
-            users = User.objects.filter(is_superuser=False)
-            kwargs["queryset"] = users.filter(
-                memberships__center__in=admin_centers(request)
-            ).distinct() | users.filter(memberships__isnull=True)
+            kwargs["queryset"] = manageable_users(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class DeviceTokenForm(forms.ModelForm):
+    actor: User | None = None
+
     class Meta:
         model = DeviceToken
         fields = ["center", "purpose", "name", "counter"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors or self.actor is None or not data.get("center"):
+            return data
+        try:
+            device_token_check(
+                actor=self.actor,
+                center=data["center"],
+                purpose=data.get("purpose", ""),
+                name=data.get("name", ""),
+                counter=data.get("counter"),
+            )
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None
+        return data
 
 
 @admin.register(DeviceToken)
@@ -240,6 +290,10 @@ class DeviceTokenAdmin(CenterScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["center", "purpose", "name", "counter"] if obj else []
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": _staff(request)})
 
     def save_model(self, request: HttpRequest, obj: DeviceToken, form: Any, change: bool) -> None:
         device, raw = device_token_create(
@@ -281,6 +335,10 @@ class MembershipInline(admin.TabularInline):
     fk_name = "user"
     extra = 1
 
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        kwargs["form"] = _form_for(self.form, request)
+        return super().get_formset(request, obj, **kwargs)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
@@ -294,7 +352,7 @@ class MembershipInline(admin.TabularInline):
             elif db_field.name == "department":
                 kwargs["queryset"] = Department.objects.filter(center__in=admin_centers(request))
             elif db_field.name == "province":
-                kwargs["queryset"] = Province.objects.none()
+                kwargs["queryset"] = admin_provinces(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -304,6 +362,29 @@ class MembershipInline(admin.TabularInline):
 
 
 admin.site.unregister(User)
+
+
+def manageable_users(request: HttpRequest) -> QuerySet[User]:
+    """Accounts a non-superuser admin may manage: every role they hold is inside the admin's
+    scope (a center the admin administers, or a province they are province admin of), plus
+    accounts with no role yet. An account with any wider right is out of reach."""
+    if request.user.is_superuser:
+        return User.objects.all()
+    centers = admin_centers(request)
+    provinces = admin_provinces(request)
+    outside = Membership.objects.filter(
+        (Q(center__isnull=False) & ~Q(center__in=centers))
+        | (Q(province__isnull=False) & ~Q(province__in=provinces))
+    ).values("user_id")
+    inside = Membership.objects.filter(Q(center__in=centers) | Q(province__in=provinces)).values(
+        "user_id"
+    )
+    return (
+        User.objects.filter(is_superuser=False)
+        .exclude(pk__in=outside)
+        .filter(Q(pk__in=inside) | Q(memberships__isnull=True))
+        .distinct()
+    )
 
 
 @admin.register(User)
@@ -345,12 +426,7 @@ class StaffUserAdmin(DjangoUserAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        centers = admin_centers(request)
-        return (
-            queryset.filter(is_superuser=False)
-            .filter(Q(memberships__center__in=centers) | Q(memberships__isnull=True))
-            .distinct()
-        )
+        return queryset.filter(pk__in=manageable_users(request).values("pk"))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None or request.user.is_superuser:

@@ -170,8 +170,11 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Theo dõi số liệu")
 
 
-# Roles held over a whole province; the others are held at one center.
+# Roles that may be held over a whole province (an analyst may also be a center's);
+# a province admin is only ever held over a province, every other role only at a center.
 PROVINCE_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.ANALYST})
+PROVINCE_ONLY_ROLES = frozenset({Role.PROVINCE_ADMIN})
+CENTER_ONLY_ROLES = frozenset(set(Role) - PROVINCE_ROLES)
 
 
 class Membership(models.Model):
@@ -221,6 +224,15 @@ class Membership(models.Model):
                     | models.Q(center__isnull=True, province__isnull=False)
                 ),
                 name="membership_one_scope",
+            ),
+            # The scope fits the role.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=sorted(PROVINCE_ONLY_ROLES), province__isnull=False)
+                    | models.Q(role__in=sorted(CENTER_ONLY_ROLES), center__isnull=False)
+                    | models.Q(role__in=sorted(PROVINCE_ROLES - PROVINCE_ONLY_ROLES))
+                ),
+                name="membership_scope_fits_role",
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "center"],

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from motcua.errors import InvalidInput, NotAllowed
 from motcua.organization.models import (
-    PROVINCE_ROLES,
+    CENTER_ONLY_ROLES,
+    PROVINCE_ONLY_ROLES,
     ApiToken,
     Center,
     Counter,
+    Department,
     DeviceToken,
     Membership,
     Province,
@@ -50,6 +52,24 @@ def device_token_create(
     counter: Counter | None = None,
 ) -> tuple[DeviceToken, str]:
     """Create a device token; returns it with the raw token, which is shown only this once."""
+    device_token_check(actor=actor, center=center, purpose=purpose, name=name, counter=counter)
+    raw, prefix = _new_token("d")
+    device = DeviceToken.objects.create(
+        center=center,
+        purpose=purpose,
+        name=name.strip(),
+        counter=counter,
+        prefix=prefix,
+        token_hash=token_hash(raw),
+        created_by=actor if actor.is_authenticated else None,
+    )
+    return device, raw
+
+
+def device_token_check(
+    *, actor: User, center: Center, purpose: str, name: str, counter: Counter | None = None
+) -> None:
+    """Refuse a device token that ``device_token_create`` would refuse (for forms)."""
     _require_admin(actor, center)
     if purpose not in DeviceToken.Purpose.values:
         raise InvalidInput(_("Mục đích thiết bị không hợp lệ."))
@@ -63,17 +83,6 @@ def device_token_create(
         raise InvalidInput(_("Thiết bị tại quầy phải gắn với một quầy."))
     if counter is not None and counter.center_id != center.pk:
         raise InvalidInput(_("Quầy không thuộc trung tâm này."))
-    raw, prefix = _new_token("d")
-    device = DeviceToken.objects.create(
-        center=center,
-        purpose=purpose,
-        name=name.strip(),
-        counter=counter,
-        prefix=prefix,
-        token_hash=token_hash(raw),
-        created_by=actor if actor.is_authenticated else None,
-    )
-    return device, raw
 
 
 def device_token_revoke(*, actor: User, device: DeviceToken) -> DeviceToken:
@@ -128,6 +137,44 @@ def working_periods_set(
         )
 
 
+def membership_check(
+    *,
+    actor: User | None,
+    role: str,
+    center: Center | None = None,
+    province: Province | None = None,
+    department: Department | None = None,
+) -> None:
+    """Refuse a role that does not fit its scope, or that ``actor`` may not give.
+
+    ``actor`` None is the system itself (set-up commands). Otherwise a center's roles are given
+    by that center's admins (or its province's admins), province roles by admins of that province.
+    """
+    if role not in Role.values:
+        raise InvalidInput(_("Vai trò không hợp lệ."))
+    if center is not None and province is not None:
+        raise InvalidInput(_("Chọn trung tâm hoặc tỉnh, không chọn cả hai."))
+    if role in PROVINCE_ONLY_ROLES and province is None:
+        raise InvalidInput(_("Vai trò cấp tỉnh cần chọn tỉnh."))
+    if role in CENTER_ONLY_ROLES and center is None:
+        raise InvalidInput(_("Vai trò này cần chọn trung tâm."))
+    if center is None and province is None:
+        raise InvalidInput(_("Chọn một trung tâm, hoặc một tỉnh cho vai trò cấp tỉnh."))
+    if department is not None and (center is None or department.center_id != center.pk):
+        raise InvalidInput(_("Phòng chuyên môn không thuộc trung tâm đã chọn."))
+    if actor is None:
+        return
+    if center is not None:
+        _require_admin(actor, center)
+    elif not (
+        actor.is_superuser
+        or Membership.objects.filter(
+            user=actor, role=Role.PROVINCE_ADMIN, province=province
+        ).exists()
+    ):
+        raise NotAllowed(_("Chỉ quản trị cấp tỉnh được giao vai trò cấp tỉnh."))
+
+
 def membership_grant(
     *,
     actor: User | None,
@@ -135,38 +182,22 @@ def membership_grant(
     role: str,
     center: Center | None = None,
     province: Province | None = None,
-    department=None,
+    department: Department | None = None,
 ) -> Membership:
-    """Give ``user`` a role at a center (or a province role over a province).
-
-    ``actor`` None is the system itself (set-up commands); otherwise the actor must administer
-    the center, or be a province admin of the province.
-    """
-    if role not in Role.values:
-        raise InvalidInput(_("Vai trò không hợp lệ."))
-    if role in PROVINCE_ROLES and province is None and center is None:
-        raise InvalidInput(_("Vai trò cấp tỉnh cần chọn tỉnh."))
-    if role not in PROVINCE_ROLES and center is None:
-        raise InvalidInput(_("Vai trò này cần chọn trung tâm."))
-    if center is not None and province is not None:
-        raise InvalidInput(_("Chọn trung tâm hoặc tỉnh, không chọn cả hai."))
-    if actor is not None:
-        if center is not None:
-            _require_admin(actor, center)
-        elif not (
-            actor.is_superuser
-            or Membership.objects.filter(
-                user=actor, role=Role.PROVINCE_ADMIN, province=province
-            ).exists()
-        ):
-            raise NotAllowed(_("Chỉ quản trị cấp tỉnh được giao vai trò cấp tỉnh."))
-    membership, _created = Membership.objects.get_or_create(
+    """Give ``user`` a role at a center (or a province role over a province)."""
+    membership_check(
+        actor=actor, role=role, center=center, province=province, department=department
+    )
+    membership, created = Membership.objects.get_or_create(
         user=user,
         role=role,
         center=center,
         province=province,
         defaults={"department": department},
     )
+    if not created and department is not None and membership.department_id != department.pk:
+        membership.department = department
+        membership.save(update_fields=["department"])
     user_sync_staff_flag(user=user)
     return membership
 

@@ -54,7 +54,7 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         form = super().get_form(request, obj, change=change, **kwargs)
-        if not request.user.is_superuser:
+        if not request.user.is_superuser and "center_code" in form.base_fields:
             codes = self.admin_center_codes(request)
             form.base_fields["center_code"] = forms.ChoiceField(
                 choices=[(code, code) for code in codes],
