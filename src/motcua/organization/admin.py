@@ -47,7 +47,7 @@ def admin_provinces(request: HttpRequest) -> QuerySet[Province]:
     if request.user.is_superuser:
         return Province.objects.all()
     return Province.objects.filter(
-        memberships__user=request.user, memberships__role=Role.PROVINCE_ADMIN
+        memberships__user=_staff(request), memberships__role=Role.PROVINCE_ADMIN
     ).distinct()
 
 
