@@ -14,6 +14,7 @@ def _env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env["MOTCUA_VAR_DIR"] = str(tmp_path)
     env.pop("DATABASE_URL", None)  # a private SQLite database for the process under test
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
 

@@ -2,9 +2,16 @@
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
+
+
+def run(coroutine):
+    """Run a client coroutine in its own thread (and event loop), like a separate device."""
+    with ThreadPoolExecutor(1) as executor:
+        return executor.submit(asyncio.run, coroutine).result(timeout=30)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -16,7 +23,7 @@ def test_ping_over_a_real_websocket(live_server_url):
             await socket.send(json.dumps({"type": "ping"}))
             return json.loads(await asyncio.wait_for(socket.recv(), 5))
 
-    assert asyncio.run(exchange()) == {"type": "pong"}
+    assert run(exchange()) == {"type": "pong"}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,4 +35,4 @@ def test_websocket_from_another_origin_is_refused(live_server_url):
             pass
 
     with pytest.raises(websockets.exceptions.InvalidStatus):
-        asyncio.run(connect())
+        run(connect())

@@ -25,6 +25,7 @@ def production_env(tmp_path, **changes):
         "TOKEN_HASH_KEY",
         "MOTCUA_TESTING",
         "DJANGO_SETTINGS_MODULE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
     ):
         env.pop(name, None)
     env.update(MOTCUA_ENV="production", MOTCUA_VAR_DIR=str(tmp_path / "var"))

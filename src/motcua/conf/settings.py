@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "motcua.workcalendar",
     "motcua.organization",
+    "motcua.catalog",
     "motcua.realtime",
     "motcua.web",
     "motcua.demo",
