@@ -8,7 +8,7 @@ province's catalog (a few thousand procedures) is searched in milliseconds (see 
 
 Score of a procedure for a query: for each query word, the best of its match in the name
 (weight 3), the fields (2) and the document names (1); a word matches a token exactly (1.0),
-as a prefix (0.85: the kiosk keyboard user stops typing early) or within one or two edits
+as a prefix (0.85, the last word only: it may still be being typed) or within one or two edits
 (0.7: typos). A phrase found whole in the name adds a bonus. Every query word must match
 somewhere (one may be missed when the query has four words or more).
 """
@@ -86,14 +86,15 @@ class SearchIndex:
                 vocabulary |= tokens
         self.vocabulary = sorted(vocabulary)
 
-    def _word_matches(self, word: str) -> dict[str, float]:
-        """Every vocabulary token the query word may stand for, with how well it matches."""
+    def _word_matches(self, word: str, last: bool) -> dict[str, float]:
+        """Every vocabulary token the query word may stand for, with how well it matches.
+        Only the last word may be a prefix: it is the one still being typed."""
         matches: dict[str, float] = {}
         limit = _typo_limit(word)
         for token in self.vocabulary:
             if token == word:
                 matches[token] = EXACT
-            elif len(word) >= 2 and token.startswith(word):
+            elif last and len(word) >= 2 and token.startswith(word):
                 matches[token] = PREFIX
             elif limit and edit_distance_at_most(word, token, limit):
                 matches[token] = TYPO
@@ -104,7 +105,11 @@ class SearchIndex:
         if not words:
             return []
         phrase = " ".join(words)
-        word_matches = [self._word_matches(word) for word in dict.fromkeys(words)]
+        unique = list(dict.fromkeys(words))
+        word_matches = [
+            self._word_matches(word, last=position == len(unique) - 1)
+            for position, word in enumerate(unique)
+        ]
         may_miss = 1 if len(word_matches) >= 4 else 0
         hits: list[tuple[float, int, str, int]] = []
         for entry in self.entries:

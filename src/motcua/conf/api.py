@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from motcua.catalog.api import router as catalog_router
 from motcua.errors import ServiceError
 from motcua.organization.api import auth_router, calendar_router, centers_router
 
@@ -63,3 +64,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/auth/", auth_router)
 api.add_router("/centers", centers_router)
 api.add_router("/calendar/", calendar_router)
+api.add_router("/", catalog_router)

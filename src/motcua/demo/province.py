@@ -114,3 +114,29 @@ PROVINCE_STAFF = [
     ("tinh.quantri", "Quang", "Bùi Minh", "province_admin"),
     ("tinh.solieu", "Yến", "Đỗ Hải", "analyst"),
 ]
+
+# Which department processes a field's procedures in a commune (Decree 118/2025 practice).
+FIELD_DEPARTMENTS = {
+    "ho-tich": "van-phong",
+    "chung-thuc": "van-phong",
+    "nuoi-con-nuoi": "van-phong",
+    "cu-tru": "van-phong",
+    "hoi-quy": "van-phong",
+    "dat-dai": "kinh-te",
+    "xay-dung": "kinh-te",
+    "ho-kinh-doanh": "kinh-te",
+    "kinh-doanh-khi": "kinh-te",
+    "bao-tro-xa-hoi": "van-hoa-xa-hoi",
+    "nguoi-co-cong": "van-hoa-xa-hoi",
+    "giam-ngheo": "van-hoa-xa-hoi",
+    "van-hoa": "van-hoa-xa-hoi",
+}
+
+# The internal process every demo procedure follows: reception, the department's specialist,
+# the leader's approval, back to the one-stop counter (shares of the processing time, in %).
+PROCESS = [
+    ("Tiếp nhận, chuyển hồ sơ", "receptionist", None, "10"),
+    ("Thẩm định, xử lý", "specialist", "department", "60"),
+    ("Phê duyệt, ký kết quả", "leader", None, "20"),
+    ("Trả kết quả", "receptionist", None, "10"),
+]

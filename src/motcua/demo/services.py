@@ -1,10 +1,21 @@
 """Load the demo province (idempotent: running it again updates, never duplicates)."""
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from motcua.catalog.models import CenterProcedure, Procedure
+from motcua.catalog.services import (
+    StepPlan,
+    center_procedure_set,
+    procedure_import,
+    process_steps_set,
+)
 from motcua.demo import province as data
 from motcua.organization.models import Center, Counter, Department, Province
 from motcua.organization.services import membership_grant, working_periods_set
@@ -17,6 +28,11 @@ class DemoLogin:
     where: str
 
 
+@cache
+def _demo_password_hash() -> str:
+    return make_password(data.DEMO_PASSWORD)
+
+
 def _user(username: str, first_name: str, last_name: str, *, superuser: bool = False):
     user, created = get_user_model().objects.get_or_create(
         username=username,
@@ -26,12 +42,57 @@ def _user(username: str, first_name: str, last_name: str, *, superuser: bool = F
             "email": f"{username}@example.invalid",
         },
     )
-    if created or not user.check_password(data.DEMO_PASSWORD):
-        user.set_password(data.DEMO_PASSWORD)
+    if created:
+        # Hashing is deliberately slow (about 0.3 s each), so the demo accounts share one hash of
+        # the published demo password; an existing account keeps its own.
+        user.password = _demo_password_hash()
     if superuser:
         user.is_superuser = user.is_staff = True
     user.save()
     return user
+
+
+CATALOG_FILE = Path(__file__).resolve().parent.parent / "catalog" / "data" / "procedures-demo.json"
+
+
+def demo_catalog_load(centers: list[Center]) -> None:
+    """The demo catalog (real commune procedures), handled by every demo center with the
+    department of its field and the standard internal process."""
+    procedure_import(actor=None, records=json.loads(CATALOG_FILE.read_text(encoding="utf-8")))
+    procedures = list(Procedure.objects.filter(is_active=True).prefetch_related("fields"))
+    for center in centers:
+        departments = {d.code: d for d in center.departments.all()}
+        existing = set(
+            CenterProcedure.objects.filter(center=center).values_list("procedure_id", flat=True)
+        )
+        for procedure in procedures:
+            if procedure.pk in existing:
+                continue  # keep what the center's admins changed since
+            field_codes = [f.code for f in procedure.fields.all()]
+            department = next(
+                (
+                    departments[data.FIELD_DEPARTMENTS[c]]
+                    for c in field_codes
+                    if c in data.FIELD_DEPARTMENTS
+                ),
+                departments.get("van-phong"),
+            )
+            center_procedure = center_procedure_set(
+                actor=None, center=center, procedure=procedure, department=department
+            )
+            process_steps_set(
+                actor=None,
+                center_procedure=center_procedure,
+                steps=[
+                    StepPlan(
+                        name=name,
+                        role=role,
+                        share_percent=share,
+                        department=department if where == "department" else None,
+                    )
+                    for name, role, where, share in data.PROCESS
+                ],
+            )
 
 
 @transaction.atomic
@@ -82,4 +143,5 @@ def demo_province_load() -> list[DemoLogin]:
             department = departments.get(department_code) if department_code else None
             membership_grant(actor=None, user=user, role=role, center=center, department=department)
             logins.append(DemoLogin(username, role, center.name))
+    demo_catalog_load(list(Center.objects.filter(province=province)))
     return logins
