@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from motcua.catalog.models import Channel, Field, Procedure
+from motcua.catalog.models import Channel, Field, Procedure, ProcedureVersion
 from motcua.catalog.selectors import (
     due_at,
-    field_list,
     in_rank_order,
     procedure_channels,
     procedure_get,
@@ -80,8 +80,8 @@ def _time_out(time) -> TimeOut | None:
 
 
 def _item(procedure: Procedure, score: float | None = None) -> ProcedureItem:
-    version = procedure.current_version
-    assert version is not None  # listings only hold procedures with a version
+    # Listings only hold procedures that have a version.
+    version = cast(ProcedureVersion, procedure.current_version)
     fields = [FieldRef(code=f.code, name=f.name) for f in procedure.fields.all()]
     time = processing_time_for(version)
     fees = [f for f in version.fees.all() if time is None or f.channel == time.channel]
@@ -103,7 +103,7 @@ def _item(procedure: Procedure, score: float | None = None) -> ProcedureItem:
 def fields(request: HttpRequest) -> list[FieldOut]:
     """Fields (lĩnh vực) that have procedures, with how many."""
     return [
-        FieldOut(code=f.code, name=f.name, procedure_count=f.procedure_count) for f in field_list()
+        FieldOut(code=f.code, name=f.name, procedure_count=f.procedure_count)  # type: ignore[attr-defined] for f in field_list()
     ]
 
 
@@ -214,8 +214,7 @@ def procedure_detail(
 ) -> ProcedureDetail:
     """Everything about a procedure; with ``center``, when a dossier received now is due."""
     procedure = procedure_get(code=code)
-    version = procedure.current_version
-    assert version is not None
+    version = cast(ProcedureVersion, procedure.current_version)
     due = None
     if center:
         center_obj = center_get_public(code=center)

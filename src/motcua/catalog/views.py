@@ -82,10 +82,11 @@ def procedure_detail_page(request: HttpRequest, code: str) -> HttpResponse:
         procedure = procedure_get(code=code)
     except NotFound:
         raise Http404(_("Không có thủ tục này.")) from None
-    return render(request, "catalog/procedure_detail.html", _detail_context(request, procedure))
+    context = _detail_context(request, procedure, center_code=request.GET.get("center", ""))
+    return render(request, "catalog/procedure_detail.html", context)
 
 
-def _detail_context(request: HttpRequest, procedure) -> dict:
+def _detail_context(request: HttpRequest, procedure, center_code: str) -> dict:
     version = procedure.current_version
     handling = [cp.center for cp in procedure.centers.all() if cp.is_active]
     centers = handling or list(center_list_public())
@@ -141,7 +142,9 @@ def kiosk_lookup(request: HttpRequest, center: str) -> HttpResponse:
         "keyboard": KEYBOARD_ROWS,
         "digits": "1234567890",
     }
-    template = "catalog/kiosk_results.html" if request.htmx else "catalog/kiosk_lookup.html"
+    # htmx asks for the results only (the on-screen keyboard updates them as one types).
+    partial = request.headers.get("HX-Request") == "true"
+    template = "catalog/kiosk_results.html" if partial else "catalog/kiosk_lookup.html"
     return render(request, template, context)
 
 
@@ -151,7 +154,5 @@ def kiosk_procedure(request: HttpRequest, center: str, code: str) -> HttpRespons
         procedure = procedure_get(code=code)
     except NotFound:
         raise Http404(_("Không có thủ tục này.")) from None
-    request.GET = request.GET.copy()
-    request.GET["center"] = center_obj.code
-    context = _detail_context(request, procedure) | {"kiosk_center": center_obj}
+    context = _detail_context(request, procedure, center_code=center_obj.code)
     return render(request, "catalog/kiosk_procedure.html", context)
