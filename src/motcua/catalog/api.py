@@ -103,7 +103,12 @@ def _item(procedure: Procedure, score: float | None = None) -> ProcedureItem:
 def fields(request: HttpRequest) -> list[FieldOut]:
     """Fields (lĩnh vực) that have procedures, with how many."""
     return [
-        FieldOut(code=f.code, name=f.name, procedure_count=f.procedure_count)  # type: ignore[attr-defined] for f in field_list()
+        FieldOut(
+            code=f.code,
+            name=f.name,
+            procedure_count=f.procedure_count,  # type: ignore[attr-defined]
+        )
+        for f in field_list()
     ]
 
 
