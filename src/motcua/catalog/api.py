@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from motcua.catalog.models import Channel, Field, Procedure, ProcedureVersion
 from motcua.catalog.selectors import (
     due_at,
+    field_list,
     in_rank_order,
     procedure_channels,
     procedure_get,
