@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from motcua.organization.models import Center, Department, Role
 
@@ -39,7 +40,7 @@ class OnlineLevel(models.TextChoices):
 class TimeUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("ngày làm việc")
     WORKING_HOURS = "working_hours", _("giờ làm việc")
-    DAYS = "days", _("ngày")
+    DAYS = "days", pgettext_lazy("time unit", "ngày")
     IMMEDIATE = "immediate", _("trong ngày")
 
 

@@ -13,6 +13,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from motcua.catalog.models import Channel, Level, OnlineLevel, TimeUnit
 from motcua.catalog.search import fold
 
@@ -61,14 +63,16 @@ def _text(value: Any) -> str:
 def _list(record: dict, key: str) -> list:
     value = record.get(key) or []
     if not isinstance(value, list):
-        raise RecordError(f"{key} phải là một danh sách")
+        raise RecordError(_("%(key)s phải là một danh sách") % {"key": key})
     return value
 
 
 def _count(value: Any, what: str) -> int:
     text = _text(value) or "0"
     if not text.isdigit():
-        raise RecordError(f"{what} “{text}” không phải số nguyên")
+        raise RecordError(
+            _("%(what)s “%(value)s” không phải số nguyên") % {"what": what, "value": text}
+        )
     return int(text)
 
 
@@ -78,23 +82,29 @@ def _channel(value: Any) -> int:
         return int(text)
     channel = _CHANNEL_WORDS.get(fold(text))
     if channel is None:
-        raise RecordError(f"kênh (KENH) “{text}” không hợp lệ: 1, 2 hoặc 3")
+        raise RecordError(_("kênh (KENH) “%(value)s” không hợp lệ: 1, 2 hoặc 3") % {"value": text})
     return int(channel)
 
 
 def _time(item: dict) -> dict:
     unit = _UNIT_WORDS.get(fold(_text(item.get("DONVITINH"))))
     if unit is None:
-        raise RecordError(f"đơn vị thời gian “{_text(item.get('DONVITINH'))}” không hợp lệ")
+        raise RecordError(
+            _("đơn vị thời gian “%(value)s” không hợp lệ") % {"value": _text(item.get("DONVITINH"))}
+        )
     raw = _text(item.get("THOIGIANGIAIQUYET")).replace(",", ".") or "0"
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise RecordError(f"thời hạn giải quyết “{raw}” không phải số") from None
+        raise RecordError(
+            _("thời hạn giải quyết “%(value)s” không phải số") % {"value": raw}
+        ) from None
     if value < 0 or value > 10000:
-        raise RecordError(f"thời hạn giải quyết “{raw}” ngoài khoảng cho phép")
+        raise RecordError(
+            _("thời hạn giải quyết “%(value)s” ngoài khoảng cho phép") % {"value": raw}
+        )
     if unit != TimeUnit.IMMEDIATE and value == 0:
-        raise RecordError("thời hạn giải quyết bằng 0 nhưng đơn vị không phải “Trong ngày”")
+        raise RecordError(_("thời hạn giải quyết bằng 0 nhưng đơn vị không phải “Trong ngày”"))
     return {"value": _decimal_text(value), "unit": str(unit), "note": _text(item.get("MOTA"))}
 
 
@@ -109,7 +119,9 @@ def _fee(item: dict) -> dict:
     amount: int | None = None
     if amount_text:
         if not amount_text.isdigit():
-            raise RecordError(f"số tiền “{_text(item.get('SOTIEN'))}” không phải số")
+            raise RecordError(
+                _("số tiền “%(value)s” không phải số") % {"value": _text(item.get("SOTIEN"))}
+            )
         amount = int(amount_text)
     return {
         "kind": "charge" if code == "LEPHI" else "fee",
@@ -121,59 +133,66 @@ def _fee(item: dict) -> dict:
 def normalize(record: Any) -> dict:
     """The canonical form of a national record; raises RecordError with the reason."""
     if not isinstance(record, dict):
-        raise RecordError("bản ghi không phải một đối tượng JSON")
+        raise RecordError(_("bản ghi không phải một đối tượng JSON"))
     code = _text(record.get("MATTHC"))
     if not code:
-        raise RecordError("thiếu mã thủ tục (MATTHC)")
+        raise RecordError(_("thiếu mã thủ tục (MATTHC)"))
     if not CODE_PATTERN.match(code) or len(code) > 64:
-        raise RecordError(f"mã thủ tục “{code}” không đúng định dạng, ví dụ 1.004492.000.00.00.H01")
+        raise RecordError(
+            _("mã thủ tục “%(value)s” không đúng định dạng, ví dụ 1.004492.000.00.00.H01")
+            % {"value": code}
+        )
     name = _text(record.get("TENTTHC"))
     if not name:
-        raise RecordError("thiếu tên thủ tục (TENTTHC)")
+        raise RecordError(_("thiếu tên thủ tục (TENTTHC)"))
     fields = []
     for item in _list(record, "LINHVUCTHUCHIEN"):
         field_code, field_name = _text(item.get("MALINHVUC")), _text(item.get("TENLINHVUC"))
         if not field_name:
-            raise RecordError("lĩnh vực thiếu tên (TENLINHVUC)")
+            raise RecordError(_("lĩnh vực thiếu tên (TENLINHVUC)"))
         fields.append(
             {"code": field_code or fold(field_name).replace(" ", "-"), "name": field_name}
         )
     if not fields:
-        raise RecordError("thiếu lĩnh vực thực hiện (LINHVUCTHUCHIEN)")
+        raise RecordError(_("thiếu lĩnh vực thực hiện (LINHVUCTHUCHIEN)"))
     levels = [_text(item.get("MACAPTHUCHIEN")).upper() for item in _list(record, "CAPTHUCHIEN")]
     level = next((_LEVELS[item] for item in levels if item in _LEVELS), None)
     if level is None:
-        raise RecordError("thiếu hoặc sai cấp thực hiện (CAPTHUCHIEN: TINH, HUYEN hoặc XA)")
+        raise RecordError(_("thiếu hoặc sai cấp thực hiện (CAPTHUCHIEN: TINH, HUYEN hoặc XA)"))
     online_text = _text(record.get("MUCDODVC")).upper()
     if online_text not in _ONLINE:
-        raise RecordError(f"mức độ dịch vụ công (MUCDODVC) “{online_text}” không hợp lệ")
+        raise RecordError(
+            _("mức độ dịch vụ công (MUCDODVC) “%(value)s” không hợp lệ") % {"value": online_text}
+        )
     channels: dict[int, dict] = {}
     for item in _list(record, "CACHTHUCTHUCHIEN"):
         channel = _channel(item.get("KENH"))
         times = [_time(t) for t in item.get("THOIGIAN") or []]
         if not times:
-            raise RecordError(f"kênh {channel} thiếu thời hạn giải quyết (THOIGIAN)")
+            raise RecordError(
+                _("kênh %(channel)s thiếu thời hạn giải quyết (THOIGIAN)") % {"channel": channel}
+            )
         if channel in channels:
-            raise RecordError(f"kênh {channel} xuất hiện hai lần")
+            raise RecordError(_("kênh %(channel)s xuất hiện hai lần") % {"channel": channel})
         channels[channel] = {
             "channel": channel,
             "times": times,
             "fees": [_fee(f) for f in item.get("PHILEPHI") or []],
         }
     if not channels:
-        raise RecordError("thiếu cách thức thực hiện (CACHTHUCTHUCHIEN)")
+        raise RecordError(_("thiếu cách thức thực hiện (CACHTHUCTHUCHIEN)"))
     cases = []
     for case in _list(record, "THANHPHANHOSO"):
         documents = []
         for document in case.get("GIAYTO") or []:
             document_name = _text(document.get("TENGIAYTO"))
             if not document_name:
-                raise RecordError("giấy tờ thiếu tên (TENGIAYTO)")
+                raise RecordError(_("giấy tờ thiếu tên (TENGIAYTO)"))
             documents.append(
                 {
                     "name": document_name,
-                    "originals": _count(document.get("SOBANCHINH"), "số bản chính"),
-                    "copies": _count(document.get("SOBANSAO"), "số bản sao"),
+                    "originals": _count(document.get("SOBANCHINH"), _("số bản chính")),
+                    "copies": _count(document.get("SOBANSAO"), _("số bản sao")),
                     "form_name": _text(document.get("TENMAUDON")),
                     "form_url": _text(document.get("URL")),
                 }
