@@ -15,6 +15,7 @@ def _env(tmp_path):
     env["MOTCUA_VAR_DIR"] = str(tmp_path)
     env.pop("DATABASE_URL", None)  # a private SQLite database for the process under test
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.pop("REDIS_URL", None)  # and no Redis: the several-processes warning is expected
     return env
 
 

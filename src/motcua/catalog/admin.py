@@ -49,7 +49,7 @@ class FieldAdmin(ReadOnlyAdmin):
 class VersionInline(admin.TabularInline):
     model = ProcedureVersion
     fields = ["number", "created_at", "name", "source"]
-    readonly_fields = fields
+    readonly_fields = ["number", "created_at", "name", "source"]
     extra = 0
     can_delete = False
     show_change_link = False
