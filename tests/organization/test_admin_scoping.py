@@ -539,3 +539,10 @@ def test_override_can_be_added_for_own_center_only(as_admin_a, admin_a, center, 
     (override,) = CalendarOverride.objects.all()
     assert override.center_code == "hanh-phuc"
     assert override.created_by == admin_a
+
+
+def test_center_admin_edits_working_hours_departments_and_counters_inline(as_admin_a, center):
+    # The inlines need no Django model permissions: the page is the center admin's already.
+    page = html(as_admin_a.get(f"/admin/organization/center/{center.pk}/change/"))
+    for prefix in ("working_periods", "departments", "counters"):
+        assert f'name="{prefix}-TOTAL_FORMS"' in page

@@ -17,7 +17,7 @@ from motcua.catalog.models import (
     ProcedureVersion,
     ProcessStep,
 )
-from motcua.organization.admin import CenterScopedAdmin, admin_centers
+from motcua.organization.admin import CenterScopedAdmin, CenterScopedInline, admin_centers
 from motcua.organization.models import Department
 
 
@@ -88,7 +88,7 @@ class ProcessStepFormSet(forms.BaseInlineFormSet):
             )
 
 
-class ProcessStepInline(admin.TabularInline):
+class ProcessStepInline(CenterScopedInline):
     model = ProcessStep
     formset = ProcessStepFormSet
     extra = 0

@@ -111,17 +111,40 @@ class ProvinceAdmin(admin.ModelAdmin):
         return self.has_module_permission(request)
 
 
-class WorkingPeriodInline(admin.TabularInline):
+class CenterScopedInline(admin.TabularInline):
+    """Rows edited inside a center-scoped page: whoever may open the page may edit them (the
+    page itself is found only for the admins of its center). Without this Django would ask for
+    model permissions, which center admins do not hold."""
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        return request.user.is_active and (
+            request.user.is_superuser or admin_centers(request).exists()
+        )
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+
+class WorkingPeriodInline(CenterScopedInline):
     model = WorkingPeriod
     extra = 0
 
 
-class DepartmentInline(admin.TabularInline):
+class DepartmentInline(CenterScopedInline):
     model = Department
     extra = 0
 
 
-class CounterInline(admin.TabularInline):
+class CounterInline(CenterScopedInline):
     model = Counter
     extra = 0
     fields = ["number", "name", "department", "is_priority_desk", "is_active"]
