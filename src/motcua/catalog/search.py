@@ -9,7 +9,7 @@ province's catalog (a few thousand procedures) is searched in milliseconds (see 
 Score of a procedure for a query: for each query word, the best of its match in the name
 (weight 3), the fields (2) and the document names (1); a word matches a token exactly (1.0),
 as a prefix (0.85, the last word only: it may still be being typed) or within one or two edits
-(0.7: typos). A phrase found whole in the name adds a bonus. Every query word must match
+(0.7: typos; one edit from three letters, two from eight). A phrase found whole in the name adds a bonus. Every query word must match
 somewhere (one may be missed when the query has four words or more).
 """
 
@@ -57,7 +57,8 @@ def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
 
 
 def _typo_limit(word: str) -> int:
-    if len(word) < 4:
+    # Vietnamese syllables are short: one edit from three letters on, two from eight.
+    if len(word) < 3:
         return 0
     return 1 if len(word) < 8 else 2
 
@@ -78,17 +79,25 @@ class Hit:
 
 
 class SearchIndex:
+    """An inverted index: for each word, the entries (and where in them) it appears."""
+
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries = list(entries)
-        vocabulary: set[str] = set()
-        for entry in self.entries:
-            for tokens in entry.tokens:
-                vocabulary |= tokens
-        self.vocabulary = sorted(vocabulary)
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for position, entry in enumerate(self.entries):
+            for weight, tokens in zip(WEIGHTS, entry.tokens, strict=True):
+                for token in tokens:
+                    postings.setdefault(token, []).append((position, weight))
+        self.postings = postings
+        self.vocabulary = sorted(postings)
+        self._match_cache: dict[tuple[str, bool], dict[str, float]] = {}
 
     def _word_matches(self, word: str, last: bool) -> dict[str, float]:
         """Every vocabulary token the query word may stand for, with how well it matches.
         Only the last word may be a prefix: it is the one still being typed."""
+        key = (word, last)
+        if key in self._match_cache:
+            return self._match_cache[key]
         matches: dict[str, float] = {}
         limit = _typo_limit(word)
         for token in self.vocabulary:
@@ -98,6 +107,9 @@ class SearchIndex:
                 matches[token] = PREFIX
             elif limit and edit_distance_at_most(word, token, limit):
                 matches[token] = TYPO
+        if len(self._match_cache) > 5000:
+            self._match_cache.clear()
+        self._match_cache[key] = matches
         return matches
 
     def search(self, query: str, allowed: set[int] | None = None, limit: int = 50) -> list[Hit]:
@@ -106,30 +118,28 @@ class SearchIndex:
             return []
         phrase = " ".join(words)
         unique = list(dict.fromkeys(words))
-        word_matches = [
-            self._word_matches(word, last=position == len(unique) - 1)
-            for position, word in enumerate(unique)
-        ]
-        may_miss = 1 if len(word_matches) >= 4 else 0
+        may_miss = 1 if len(unique) >= 4 else 0
+        totals: dict[int, float] = {}
+        found: dict[int, int] = {}
+        for position, word in enumerate(unique):
+            best: dict[int, float] = {}
+            for token, quality in self._word_matches(word, last=position == len(unique) - 1).items():
+                for entry_index, weight in self.postings[token]:
+                    score = weight * quality
+                    if score > best.get(entry_index, 0.0):
+                        best[entry_index] = score
+            for entry_index, score in best.items():
+                totals[entry_index] = totals.get(entry_index, 0.0) + score
+                found[entry_index] = found.get(entry_index, 0) + 1
+        needed = len(unique) - may_miss
         hits: list[tuple[float, int, str, int]] = []
-        for entry in self.entries:
+        for entry_index, total in totals.items():
+            if found[entry_index] < needed:
+                continue
+            entry = self.entries[entry_index]
             if allowed is not None and entry.procedure_id not in allowed:
                 continue
-            total = 0.0
-            missed = 0
-            for matches in word_matches:
-                best = 0.0
-                for weight, tokens in zip(WEIGHTS, entry.tokens, strict=True):
-                    for token in tokens & matches.keys():
-                        best = max(best, weight * matches[token])
-                if best == 0.0:
-                    missed += 1
-                    if missed > may_miss:
-                        break
-                total += best
-            if missed > may_miss:
-                continue
-            score = total / (WEIGHTS[0] * len(word_matches))
+            score = total / (WEIGHTS[0] * len(unique))
             if phrase in entry.name:
                 score += PHRASE_BONUS
             hits.append((-score, entry.name_length, entry.code, entry.procedure_id))
