@@ -113,3 +113,24 @@ def demo_catalog(db):
     report = procedure_import(actor=None, records=demo_records())
     assert report.ok and len(report.created) == DEMO_COUNT, report.summary()
     return report
+
+
+@pytest.fixture(scope="module")
+def demo_catalog_module(django_db_setup, django_db_blocker):
+    """The demo file imported once for a whole module (committed, and removed at its end):
+    for modules that only read the catalog, or change it inside each test's transaction."""
+    from motcua.catalog import search
+    from motcua.catalog.models import Field, Procedure, ProcedureVersion
+    from motcua.catalog.services import procedure_import
+
+    with django_db_blocker.unblock():
+        report = procedure_import(actor=None, records=demo_records())
+        assert report.ok and len(report.created) == DEMO_COUNT, report.summary()
+        try:
+            yield report
+        finally:
+            Procedure.objects.update(current_version=None)
+            ProcedureVersion.objects.all().delete()
+            Procedure.objects.all().delete()
+            Field.objects.all().delete()
+            search._cache.clear()

@@ -123,7 +123,9 @@ class SearchIndex:
         found: dict[int, int] = {}
         for position, word in enumerate(unique):
             best: dict[int, float] = {}
-            for token, quality in self._word_matches(word, last=position == len(unique) - 1).items():
+            for token, quality in self._word_matches(
+                word, last=position == len(unique) - 1
+            ).items():
                 for entry_index, weight in self.postings[token]:
                     score = weight * quality
                     if score > best.get(entry_index, 0.0):

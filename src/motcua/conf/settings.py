@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "motcua.workcalendar",
     "motcua.organization",
     "motcua.catalog",
+    "motcua.notifications",
     "motcua.realtime",
     "motcua.web",
     "motcua.demo",
@@ -223,8 +224,13 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Outside services (used by later modules; empty means "not configured") -----------------
+# The address citizens reach the site at, for links in messages (tracking, opting out).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+# The gateway's request body, a JSON template with $to, $text and $reference; extra headers.
+SMS_GATEWAY_BODY = os.environ.get("SMS_GATEWAY_BODY", "")
+SMS_GATEWAY_HEADERS = os.environ.get("SMS_GATEWAY_HEADERS", "")
 PORTAL_SYNC_URL = os.environ.get("PORTAL_SYNC_URL", "")
 
 # --- Security ------------------------------------------------------------------------------

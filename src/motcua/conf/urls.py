@@ -17,5 +17,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("motcua.catalog.urls")),
+    path("", include("motcua.notifications.urls")),
     path("", include("motcua.web.urls")),
 ]

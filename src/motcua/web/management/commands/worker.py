@@ -1,9 +1,29 @@
-"""``motcua worker``: runs background tasks queued in the database (django-tasks-db)."""
+"""``motcua worker``: runs background tasks queued in the database (django-tasks-db), and every
+minute sends the notifications that are due (retries, and any whose task was lost)."""
 
+import logging
+import threading
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+FLUSH_EVERY_SECONDS = 60
+
+
+def _flush_loop(stop: threading.Event) -> None:
+    from motcua.notifications.services import notifications_flush
+
+    while not stop.wait(FLUSH_EVERY_SECONDS):
+        try:
+            close_old_connections()
+            notifications_flush()
+        except Exception:
+            logger.exception("sending due notifications failed; trying again in a minute")
+        finally:
+            close_old_connections()
 
 
 class Command(BaseCommand):
@@ -14,5 +34,14 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
 
     def handle(self, *args: Any, interval: float, batch: bool, **options: Any) -> None:
-        extra = ["--batch"] if batch else []
-        call_command("db_worker", "--interval", str(interval), *extra)
+        if batch:
+            call_command("db_worker", "--interval", str(interval), "--batch")
+            call_command("send_notifications")
+            return
+        stop = threading.Event()
+        flusher = threading.Thread(target=_flush_loop, args=(stop,), daemon=True, name="notify")
+        flusher.start()
+        try:
+            call_command("db_worker", "--interval", str(interval))
+        finally:
+            stop.set()

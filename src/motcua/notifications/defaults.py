@@ -1,0 +1,157 @@
+"""The built-in wording of every message, in Vietnamese and English, for email and SMS.
+
+Templates use Django's template language with the context each cause provides (listed in
+``CONTEXT`` with sample values for previews). SMS bodies stay short, without diacritics being
+required (gateways may send them as GSM-7), but Vietnamese with diacritics is fine too.
+"""
+
+from motcua.notifications.models import Kind
+
+# Sample context for previews and tests: every variable a template may use.
+SAMPLE_CONTEXT = {
+    "center_name": "Trung tâm Phục vụ hành chính công xã Hạnh Phúc",
+    "ticket": "1005",
+    "ahead": 3,
+    "counter": "3",
+    "appointment_code": "HP-7K2Q",
+    "appointment_time": "09:30 25/11/2026",
+    "dossier_code": "000.00.10.H99-261123-0001",
+    "procedure_name": "Đăng ký khai sinh",
+    "due_at": "10:00 26/11/2026",
+    "new_due_at": "10:00 30/11/2026",
+    "reason": "Cần xác minh thêm thông tin hộ tịch",
+    "missing": "Bản sao giấy chứng nhận kết hôn",
+    "track_url": "https://motcua.example/tra-cuu/000.00.10.H99-261123-0001",
+    "rating_url": "https://motcua.example/danh-gia/abc",
+    "opt_out_url": "https://motcua.example/notifications/opt-out/abc",
+}
+
+# (subject, email body, sms body) per kind and language.
+DEFAULTS: dict[str, dict[str, tuple[str, str, str]]] = {
+    Kind.QUEUE_POSITION: {
+        "vi": (
+            "Sắp đến lượt số {{ ticket }}",
+            "Số thứ tự {{ ticket }} của ông/bà tại {{ center_name }} còn {{ ahead }} người "
+            "nữa là đến lượt. Xin mời ông/bà có mặt gần quầy.",
+            "{{ center_name }}: so {{ ticket }} con {{ ahead }} nguoi nua den luot. Moi ong/ba co mat.",
+        ),
+        "en": (
+            "Your turn is near: number {{ ticket }}",
+            "Number {{ ticket }} at {{ center_name }}: {{ ahead }} people ahead of you. "
+            "Please come near the counters.",
+            "{{ center_name }}: number {{ ticket }}, {{ ahead }} people ahead. Please come in.",
+        ),
+    },
+    Kind.APPOINTMENT_CONFIRMED: {
+        "vi": (
+            "Xác nhận lịch hẹn {{ appointment_code }}",
+            "Lịch hẹn của ông/bà tại {{ center_name }} lúc {{ appointment_time }} đã được xác "
+            "nhận. Mã lịch hẹn: {{ appointment_code }}. Khi đến, hãy quét mã tại ki-ốt.",
+            "Lich hen {{ appointment_code }} luc {{ appointment_time }} tai {{ center_name }} da xac nhan.",
+        ),
+        "en": (
+            "Appointment {{ appointment_code }} confirmed",
+            "Your appointment at {{ center_name }} at {{ appointment_time }} is confirmed. "
+            "Code: {{ appointment_code }}. Scan it at the kiosk when you arrive.",
+            "Appointment {{ appointment_code }} at {{ appointment_time }}, {{ center_name }}: confirmed.",
+        ),
+    },
+    Kind.APPOINTMENT_REMINDER: {
+        "vi": (
+            "Nhắc lịch hẹn {{ appointment_code }}",
+            "Nhắc ông/bà lịch hẹn tại {{ center_name }} lúc {{ appointment_time }} "
+            "(mã {{ appointment_code }}).",
+            "Nhac lich hen {{ appointment_code }} luc {{ appointment_time }} tai {{ center_name }}.",
+        ),
+        "en": (
+            "Reminder: appointment {{ appointment_code }}",
+            "A reminder of your appointment at {{ center_name }} at {{ appointment_time }} "
+            "(code {{ appointment_code }}).",
+            "Reminder: appointment {{ appointment_code }} at {{ appointment_time }}, {{ center_name }}.",
+        ),
+    },
+    Kind.APPOINTMENT_CANCELLED: {
+        "vi": (
+            "Lịch hẹn {{ appointment_code }} đã hủy",
+            "Lịch hẹn {{ appointment_code }} lúc {{ appointment_time }} tại {{ center_name }} "
+            "đã được hủy.",
+            "Lich hen {{ appointment_code }} luc {{ appointment_time }} da huy.",
+        ),
+        "en": (
+            "Appointment {{ appointment_code }} cancelled",
+            "Appointment {{ appointment_code }} at {{ appointment_time }} at {{ center_name }} "
+            "has been cancelled.",
+            "Appointment {{ appointment_code }} at {{ appointment_time }} cancelled.",
+        ),
+    },
+    Kind.DOSSIER_RECEIVED: {
+        "vi": (
+            "Đã tiếp nhận hồ sơ {{ dossier_code }}",
+            "{{ center_name }} đã tiếp nhận hồ sơ {{ dossier_code }} ({{ procedure_name }}). "
+            "Ngày hẹn trả kết quả: {{ due_at }}. Tra cứu: {{ track_url }}",
+            "Da tiep nhan ho so {{ dossier_code }}. Hen tra ket qua {{ due_at }}. Tra cuu: {{ track_url }}",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }} received",
+            "{{ center_name }} has received dossier {{ dossier_code }} ({{ procedure_name }}). "
+            "The result is due {{ due_at }}. Track it: {{ track_url }}",
+            "Dossier {{ dossier_code }} received. Result due {{ due_at }}. Track: {{ track_url }}",
+        ),
+    },
+    Kind.SUPPLEMENT_REQUESTED: {
+        "vi": (
+            "Hồ sơ {{ dossier_code }} cần bổ sung",
+            "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) cần bổ sung: {{ missing }}. "
+            "Chi tiết: {{ track_url }}",
+            "Ho so {{ dossier_code }} can bo sung: {{ missing }}. Chi tiet: {{ track_url }}",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }}: documents needed",
+            "Dossier {{ dossier_code }} ({{ procedure_name }}) needs: {{ missing }}. "
+            "Details: {{ track_url }}",
+            "Dossier {{ dossier_code }} needs: {{ missing }}. Details: {{ track_url }}",
+        ),
+    },
+    Kind.RESULT_READY: {
+        "vi": (
+            "Hồ sơ {{ dossier_code }} đã có kết quả",
+            "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) đã có kết quả. Mời ông/bà đến "
+            "{{ center_name }} nhận kết quả hoặc xem tại {{ track_url }}",
+            "Ho so {{ dossier_code }} da co ket qua. Moi ong/ba den nhan. {{ track_url }}",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }}: result ready",
+            "The result of dossier {{ dossier_code }} ({{ procedure_name }}) is ready. Collect "
+            "it at {{ center_name }} or see {{ track_url }}",
+            "Dossier {{ dossier_code }}: result ready. {{ track_url }}",
+        ),
+    },
+    Kind.APOLOGY_NEW_DATE: {
+        "vi": (
+            "Xin lỗi: hẹn lại ngày trả kết quả hồ sơ {{ dossier_code }}",
+            "{{ center_name }} xin lỗi ông/bà: hồ sơ {{ dossier_code }} ({{ procedure_name }}) "
+            "chưa thể trả kết quả đúng hẹn vì {{ reason }}. Ngày hẹn mới: {{ new_due_at }}.",
+            "Xin loi: ho so {{ dossier_code }} hen lai ngay tra ket qua {{ new_due_at }}.",
+        ),
+        "en": (
+            "Apology: new date for dossier {{ dossier_code }}",
+            "{{ center_name }} apologises: the result of dossier {{ dossier_code }} "
+            "({{ procedure_name }}) will be late because {{ reason }}. New date: {{ new_due_at }}.",
+            "We apologise: dossier {{ dossier_code }} result now due {{ new_due_at }}.",
+        ),
+    },
+    Kind.RATING_INVITATION: {
+        "vi": (
+            "Mời đánh giá mức độ hài lòng",
+            "Cảm ơn ông/bà đã sử dụng dịch vụ tại {{ center_name }}. Mời ông/bà đánh giá: "
+            "{{ rating_url }}\n\nKhông muốn nhận thư mời này nữa: {{ opt_out_url }}",
+            "Moi danh gia dich vu tai {{ center_name }}: {{ rating_url }}",
+        ),
+        "en": (
+            "How did we do?",
+            "Thank you for using {{ center_name }}. Please rate our service: {{ rating_url }}"
+            "\n\nNo more invitations like this: {{ opt_out_url }}",
+            "Please rate {{ center_name }}: {{ rating_url }}",
+        ),
+    },
+}
