@@ -91,7 +91,11 @@ def test_no_query_lists_a_page_of_20_by_name(client):
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["count"], body["page"], body["pages"]) == (DEMO_COUNT, 1, math.ceil(DEMO_COUNT / 20))
+    assert (body["count"], body["page"], body["pages"]) == (
+        DEMO_COUNT,
+        1,
+        math.ceil(DEMO_COUNT / 20),
+    )
     assert len(body["items"]) == 20
     expected = list(Procedure.objects.order_by("name").values_list("code", flat=True)[:20])
     assert [i["code"] for i in body["items"]] == expected
@@ -144,7 +148,7 @@ def test_an_item_has_code_name_field_time_fees_and_online_level(client):
     # The in-person channel's fee only, not one per channel.
     assert [(f["kind"], f["amount_vnd"]) for f in khai_sinh["fees"]] == [("fee", 0)]
     ket_hon = items["1.000894"]
-    assert ket_hon["processing_time"] == {"value": 1.0, "unit": "days", "note": ket_hon["processing_time"]["note"]}
+    assert (ket_hon["processing_time"]["value"], ket_hon["processing_time"]["unit"]) == (1, "days")
 
 
 def test_search_ranks_and_scores(client):
@@ -268,17 +272,20 @@ def test_a_procedure_in_full(client):
     )
     assert body["due_if_received_now"] is None
     assert body["centers"] == []
-    assert body["legal_basis"][0] == {
-        "number": "23/2015/NĐ-CP",
-        "title": body["legal_basis"][0]["title"],
-    }
+    assert body["legal_basis"][0]["number"] == "23/2015/NĐ-CP"
+    assert body["legal_basis"][0]["title"].startswith("Nghị định 23/2015/NĐ-CP về cấp bản sao")
+    assert len(body["legal_basis"]) == 6
 
 
 def test_channels_and_copies_of_a_procedure_with_three_channels(client):
     body = client.get(f"{PROCEDURES}/2.000635").json()
 
     assert [c["channel"] for c in body["channels"]] == [1, 2, 3]
-    assert [c["label"] for c in body["channels"]] == ["Trực tiếp", "Trực tuyến", "Bưu chính công ích"]
+    assert [c["label"] for c in body["channels"]] == [
+        "Trực tiếp",
+        "Trực tuyến",
+        "Bưu chính công ích",
+    ]
     documents = body["document_cases"][0]["documents"]
     assert any((d["originals"], d["copies"]) == (1, 1) for d in documents)
 
@@ -296,9 +303,7 @@ def test_due_if_received_now_at_a_center(client, center):
 def test_due_if_received_now_uses_the_channel_asked_for(client, center):
     with time_machine.travel(datetime.fromisoformat("2026-03-02T08:00:00+07:00"), tick=False):
         in_person = client.get(f"{PROCEDURES}/1.000894", {"center": "hanh-phuc"}).json()
-        postal = client.get(
-            f"{PROCEDURES}/1.000894", {"center": "hanh-phuc", "channel": 3}
-        ).json()
+        postal = client.get(f"{PROCEDURES}/1.000894", {"center": "hanh-phuc", "channel": 3}).json()
         # 2.000815 has no postal channel: the in-person time applies.
         fallback = client.get(
             f"{PROCEDURES}/2.000815", {"center": "hanh-phuc", "channel": 3}

@@ -182,9 +182,7 @@ def test_a_center_that_works_saturday_mornings(center):
     calendar = center_calendar(center=center)
 
     # Fri 13 Feb 10:00: 5h30 left on Friday, the remaining 2h30 on Saturday morning.
-    assert due_at(calendar, at("2026-02-13"), pt(1, TimeUnit.WORKING_DAYS)) == at(
-        "2026-02-14"
-    )
+    assert due_at(calendar, at("2026-02-13"), pt(1, TimeUnit.WORKING_DAYS)) == at("2026-02-14")
     # A calendar period ending on that Saturday stays on Saturday.
     assert due_at(calendar, at("2026-03-02"), pt(5, TimeUnit.DAYS)) == at("2026-03-07")
     # Sunday still is not.

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from motcua.catalog import tabular
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.services import procedure_import
-from tests.catalog.conftest import DEMO_COUNT, DEMO_FILE, demo_records, national_record, write_json
+from tests.catalog.conftest import DEMO_COUNT, DEMO_FILE, demo_records, national_record
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,10 @@ def test_csv_export_has_our_columns_and_one_row_per_procedure(tmp_path):
     assert first["channels"] == "1,2,3"
     assert (first["time_value"], first["time_unit"]) == ("3", "working_days")
     assert first["fee_amount_vnd"] == "8000"
-    assert first["documents"].splitlines() == ["Đơn đề nghị cấp giấy phép | 1 | 0", "Sơ đồ nhà yến | 0 | 1"]
+    assert first["documents"].splitlines() == [
+        "Đơn đề nghị cấp giấy phép | 1 | 0",
+        "Sơ đồ nhà yến | 0 | 1",
+    ]
     assert rows[2]["documents"].splitlines()[0] == "# Trường hợp đăng ký lần đầu"
 
 

@@ -242,7 +242,10 @@ def test_a_changed_record_makes_version_2_and_keeps_version_1(changed):
         json.dumps(first.record, sort_keys=True),
         [(t.channel, t.value, t.unit) for t in first.processing_times.all()],
         [(f.channel, f.amount_vnd) for f in first.fees.all()],
-        [(d.name, d.originals, d.copies) for d in RequiredDocument.objects.filter(case__version=first)],
+        [
+            (d.name, d.originals, d.copies)
+            for d in RequiredDocument.objects.filter(case__version=first)
+        ],
     )
 
     report = procedure_import(actor=None, records=[national_record(**changed)])
@@ -262,7 +265,10 @@ def test_a_changed_record_makes_version_2_and_keeps_version_1(changed):
         json.dumps(first.record, sort_keys=True),
         [(t.channel, t.value, t.unit) for t in first.processing_times.all()],
         [(f.channel, f.amount_vnd) for f in first.fees.all()],
-        [(d.name, d.originals, d.copies) for d in RequiredDocument.objects.filter(case__version=first)],
+        [
+            (d.name, d.originals, d.copies)
+            for d in RequiredDocument.objects.filter(case__version=first)
+        ],
     ) == first_snapshot
     # What listings show comes from the new version.
     assert procedure.name == current.name
@@ -322,8 +328,12 @@ def test_only_the_source_changed_makes_no_new_version():
 
 def test_the_file_name_as_source_makes_no_new_version(tmp_path):
     records = [national_record(source="")]
-    call_command("import_procedures", str(write_json(tmp_path / "a.json", records)), stdout=io.StringIO())
-    call_command("import_procedures", str(write_json(tmp_path / "b.json", records)), stdout=io.StringIO())
+    call_command(
+        "import_procedures", str(write_json(tmp_path / "a.json", records)), stdout=io.StringIO()
+    )
+    call_command(
+        "import_procedures", str(write_json(tmp_path / "b.json", records)), stdout=io.StringIO()
+    )
 
     procedure = Procedure.objects.get(code="9.000001")
     assert procedure.versions.count() == 1
@@ -500,3 +510,28 @@ def test_a_fee_written_as_a_whole_number_is_read(amount):
 
     assert report.ok, report.errors
     assert Procedure.objects.get(code="9.000001").current_version.fees.get().amount_vnd == 8000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG: import_procedures.handle: a JSON object without 'data'/'items' (e.g. one record "
+        "saved alone) falls back to [] and the command reports '0 thủ tục mới…' with exit status "
+        "0, importing nothing silently; a JSON string or number crashes with AttributeError "
+        "(data.get) instead of CommandError('expected a list of procedure records')"
+    ),
+)
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(json.dumps(national_record(), ensure_ascii=False), id="one-record-object"),
+        pytest.param('"1.001193"', id="a-string"),
+        pytest.param("42", id="a-number"),
+    ],
+)
+def test_command_refuses_json_that_is_not_a_list_of_records(tmp_path, content):
+    path = tmp_path / "tthc.json"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(CommandError, match="list of procedure records"):
+        call_command("import_procedures", str(path), stdout=io.StringIO())

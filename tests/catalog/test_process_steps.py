@@ -39,7 +39,9 @@ def foreign_department(other_center):
 
 @pytest.fixture
 def center_procedure(center, procedure, department):
-    return center_procedure_set(actor=None, center=center, procedure=procedure, department=department)
+    return center_procedure_set(
+        actor=None, center=center, procedure=procedure, department=department
+    )
 
 
 def _plan(department=None, shares=("10", "62.5", "20.25", "7.25")) -> list[StepPlan]:
@@ -118,9 +120,7 @@ def test_setting_the_steps_again_replaces_them(center_procedure, department):
 )
 def test_shares_not_adding_up_to_100_are_refused_with_the_total(center_procedure, shares, total):
     with pytest.raises(InvalidInput) as error:
-        process_steps_set(
-            actor=None, center_procedure=center_procedure, steps=_plan(shares=shares)
-        )
+        process_steps_set(actor=None, center_procedure=center_procedure, steps=_plan(shares=shares))
 
     assert error.value.code == "shares_do_not_add_up"
     assert f"{total}%" in error.value.message
@@ -241,9 +241,7 @@ def test_a_non_admin_of_the_center_may_not_set_the_process(center, center_proced
     assert _stored(center_procedure) == before
 
 
-def test_the_admin_of_another_center_or_a_plain_user_may_not(
-    other_center, center_procedure
-):
+def test_the_admin_of_another_center_or_a_plain_user_may_not(other_center, center_procedure):
     for user in (staff("center_admin", center=other_center), UserFactory()):
         with pytest.raises(NotAllowed):
             process_steps_set(actor=user, center_procedure=center_procedure, steps=_plan())

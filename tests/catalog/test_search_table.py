@@ -71,8 +71,12 @@ TABLE = [
     # The last word still being typed on the kiosk.
     ("dang ky khai si", ["1.001193"]),
     ("xay dun", ["1.013225"]),
-    pytest.param("khai s", ["1.001193"], marks=pytest.mark.xfail(strict=True, reason=ONE_LETTER_BUG)),
-    pytest.param("giam h", ["1.004837"], marks=pytest.mark.xfail(strict=True, reason=ONE_LETTER_BUG)),
+    pytest.param(
+        "khai s", ["1.001193"], marks=pytest.mark.xfail(strict=True, reason=ONE_LETTER_BUG)
+    ),
+    pytest.param(
+        "giam h", ["1.004837"], marks=pytest.mark.xfail(strict=True, reason=ONE_LETTER_BUG)
+    ),
     # Field words.
     ("ho kinh doanh", ["1.001612"]),
     ("giam ngheo", ["1.011609"]),
@@ -211,9 +215,7 @@ def test_filters_restrict_the_hits(center, other_center):
 
     hanh_phuc = ["1.001193", "1.000656"]
     for code in hanh_phuc:
-        center_procedure_set(
-            actor=None, center=center, procedure=Procedure.objects.get(code=code)
-        )
+        center_procedure_set(actor=None, center=center, procedure=Procedure.objects.get(code=code))
     center_procedure_set(
         actor=None, center=other_center, procedure=Procedure.objects.get(code="1.003583")
     )

@@ -9,6 +9,7 @@ from ninja.renderers import JSONRenderer
 from motcua.catalog.api import router as catalog_router
 from motcua.errors import ServiceError
 from motcua.organization.api import auth_router, calendar_router, centers_router
+from motcua.queueing.api import router as queue_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -65,3 +66,4 @@ api.add_router("/auth/", auth_router)
 api.add_router("/centers", centers_router)
 api.add_router("/calendar/", calendar_router)
 api.add_router("/", catalog_router)
+api.add_router("/", queue_router)

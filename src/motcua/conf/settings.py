@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "motcua.organization",
     "motcua.catalog",
     "motcua.notifications",
+    "motcua.queueing",
     "motcua.realtime",
     "motcua.web",
     "motcua.demo",

@@ -140,3 +140,36 @@ PROCESS = [
     ("Phê duyệt, ký kết quả", "leader", None, "20"),
     ("Trả kết quả", "receptionist", None, "10"),
 ]
+
+# Queue services of every demo center: (code, name, first number, last number, prefix,
+# field codes, counter numbers). Counter 1, the priority desk, serves every service.
+QUEUE_SERVICES = [
+    (
+        "ho-tich",
+        "Hộ tịch – Chứng thực",
+        1001,
+        1999,
+        "",
+        ["ho-tich", "chung-thuc", "nuoi-con-nuoi"],
+        [2],
+    ),
+    (
+        "dat-dai",
+        "Đất đai – Xây dựng – Kinh doanh",
+        2001,
+        2999,
+        "",
+        ["dat-dai", "xay-dung", "ho-kinh-doanh", "kinh-doanh-khi"],
+        [3],
+    ),
+    (
+        "xa-hoi",
+        "Lao động – Chính sách xã hội",
+        3001,
+        3999,
+        "",
+        ["bao-tro-xa-hoi", "nguoi-co-cong", "giam-ngheo", "van-hoa"],
+        [4],
+    ),
+    ("khac", "Hỏi đáp, hướng dẫn, thủ tục khác", 1, 999, "A", ["cu-tru", "hoi-quy"], [2, 3, 4, 5]),
+]

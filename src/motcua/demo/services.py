@@ -95,6 +95,38 @@ def demo_catalog_load(centers: list[Center]) -> None:
             )
 
 
+def demo_queue_load(centers: list[Center]) -> None:
+    """Queue services per center, served by the counters that exist there, remote numbers on."""
+    from motcua.catalog.models import Field
+    from motcua.queueing.models import QueuePolicy, QueueService
+    from motcua.queueing.services import priority_groups_ensure
+
+    fields = {f.code: f for f in Field.objects.all()}
+    for center in centers:
+        priority_groups_ensure(center)
+        QueuePolicy.objects.get_or_create(center=center, defaults={"remote_enabled": True})
+        counters = {c.number: c for c in center.counters.all()}
+        for order, (code, name, first, last, prefix, field_codes, numbers) in enumerate(
+            data.QUEUE_SERVICES
+        ):
+            service, created = QueueService.objects.get_or_create(
+                center=center,
+                code=code,
+                defaults={
+                    "name": name,
+                    "order": order,
+                    "number_start": first,
+                    "number_end": last,
+                    "prefix": prefix,
+                },
+            )
+            if not created:
+                continue  # keep what the center's admins changed since
+            service.fields.set([fields[c] for c in field_codes if c in fields])
+            serving = [counters[n] for n in [1, *numbers] if n in counters]
+            service.counters.set(serving or list(counters.values()))
+
+
 @transaction.atomic
 def demo_province_load() -> list[DemoLogin]:
     logins: list[DemoLogin] = []
@@ -143,5 +175,7 @@ def demo_province_load() -> list[DemoLogin]:
             department = departments.get(department_code) if department_code else None
             membership_grant(actor=None, user=user, role=role, center=center, department=department)
             logins.append(DemoLogin(username, role, center.name))
-    demo_catalog_load(list(Center.objects.filter(province=province)))
+    centers = list(Center.objects.filter(province=province))
+    demo_catalog_load(centers)
+    demo_queue_load(centers)
     return logins

@@ -1,0 +1,533 @@
+"""Writes of the queue: issuing tickets, calling them to counters, and every counter action.
+
+Every change runs in one transaction that appends a :class:`TicketEvent`, and pushes to screens
+only after commit. Numbers come from a per-service-per-day sequence row bumped with an atomic
+``F()`` update; a call claims its ticket with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL
+(SQLite serialises writers: its transactions take the write lock at ``BEGIN``). So 50 tickets
+issued at once get 50 distinct consecutive numbers, and two counters calling at the same instant
+never get the same ticket.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from motcua.organization.models import Center, Counter, DeviceToken, Role
+from motcua.organization.selectors import center_calendar, user_has_role
+from motcua.queueing import events
+from motcua.queueing.models import (
+    CounterState,
+    PriorityGroup,
+    QueuePolicy,
+    QueueService,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+)
+from motcua.queueing.workflow import Action, Status, check
+
+# Roles that work a counter.
+COUNTER_ROLES = (Role.RECEPTIONIST, Role.CENTER_ADMIN, Role.POSTAL, Role.SPECIALIST, Role.LEADER)
+
+DEFAULT_PRIORITY_GROUPS = [
+    ("elderly", "Người cao tuổi"),
+    ("disabled", "Người khuyết tật"),
+    ("pregnant", "Phụ nữ mang thai, người có con nhỏ"),
+    ("meritorious", "Người có công với cách mạng"),
+]
+# A remote ticket holder gets a message when this many people are ahead of them.
+NOTIFY_WHEN_AHEAD = 3
+_PHONE = re.compile(r"^0\d{9,10}$")
+
+
+def queue_policy(center: Center) -> QueuePolicy:
+    policy, _created = QueuePolicy.objects.get_or_create(center=center)
+    return policy
+
+
+def priority_groups_ensure(center: Center) -> None:
+    """The four groups the law names, for a center that has none yet."""
+    if PriorityGroup.objects.filter(center=center).exists():
+        return
+    PriorityGroup.objects.bulk_create(
+        PriorityGroup(center=center, code=code, name=name, order=order)
+        for order, (code, name) in enumerate(DEFAULT_PRIORITY_GROUPS)
+    )
+
+
+def _local_now(center: Center, now: datetime | None) -> datetime:
+    calendar = center_calendar(center=center)
+    return (now or timezone.now()).astimezone(calendar.tz)
+
+
+def _event(
+    ticket: Ticket, action: str, before: str, *, at: datetime, counter=None, official=None, note=""
+) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        from_status=before,
+        to_status=ticket.status,
+        at=at,
+        counter=counter,
+        official=official if official is not None and official.is_authenticated else None,
+        note=note[:300],
+    )
+
+
+# --- Issuing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who asks for a ticket: a kiosk, a member of staff, or a citizen from a phone."""
+
+    source: str
+    user: User | None = None
+    device: DeviceToken | None = None
+
+
+def issuer_check(*, issuer: Issuer, center: Center) -> None:
+    if issuer.source == Ticket.Source.KIOSK:
+        if (
+            issuer.device is None
+            or issuer.device.center_id != center.pk
+            or issuer.device.purpose != DeviceToken.Purpose.KIOSK
+        ):
+            raise NotAllowed(_("Thiết bị này không phải ki-ốt của trung tâm."), code="not_a_kiosk")
+    elif issuer.source == Ticket.Source.STAFF:
+        if issuer.user is None or not user_has_role(
+            user=issuer.user, center=center, roles=COUNTER_ROLES
+        ):
+            raise NotAllowed(_("Chỉ cán bộ của trung tâm được cấp số."))
+    elif issuer.source != Ticket.Source.REMOTE:
+        raise InvalidInput(_("Nguồn cấp số không hợp lệ."))
+
+
+def _issuing_window(service: QueueService, center: Center, local_now: datetime) -> tuple:
+    calendar = center_calendar(center=center)
+    periods = calendar.periods_on(local_now.date())
+    if not periods:
+        raise Conflict(_("Hôm nay trung tâm không làm việc."), code="closed_today")
+    start = service.issue_from or periods[0][0]
+    end = service.issue_until or periods[-1][1]
+    return start, end
+
+
+def ticket_issue(
+    *,
+    issuer: Issuer,
+    center: Center,
+    service_code: str,
+    priority_group_code: str | None = None,
+    appointment_code: str = "",
+    phone: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Issue the next number of a service. Refuses, with a reason, outside issuing hours, on a
+    day off, when the range or the daily cap is used up, and remote tickets over their limit."""
+    issuer_check(issuer=issuer, center=center)
+    service = QueueService.objects.filter(center=center, code=service_code, is_active=True).first()
+    if service is None:
+        raise NotFound(
+            _("Không có dịch vụ “%(code)s” ở trung tâm này.") % {"code": service_code},
+            code="unknown_service",
+        )
+    group = None
+    if priority_group_code:
+        group = PriorityGroup.objects.filter(
+            center=center, code=priority_group_code, is_active=True
+        ).first()
+        if group is None:
+            raise InvalidInput(_("Nhóm ưu tiên không hợp lệ."), code="unknown_priority_group")
+    local_now = _local_now(center, now)
+    start, end = _issuing_window(service, center, local_now)
+    if not start <= local_now.time() < end:
+        raise Conflict(
+            _("Dịch vụ này phát số từ %(start)s đến %(end)s.")
+            % {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")},
+            code="outside_issuing_hours",
+        )
+    policy = queue_policy(center)
+    if issuer.source == Ticket.Source.REMOTE:
+        if not (policy.remote_enabled and service.allow_remote):
+            raise NotAllowed(
+                _("Trung tâm không cho lấy số từ xa cho dịch vụ này."), code="remote_disabled"
+            )
+        phone = re.sub(r"[\s.\-()]", "", phone or "")
+        if phone.startswith("+84"):
+            phone = "0" + phone[3:]
+        if not _PHONE.match(phone):
+            raise InvalidInput(_("Cần số điện thoại hợp lệ để lấy số từ xa."), code="invalid_phone")
+    day = local_now.date()
+    with transaction.atomic():
+        if issuer.source == Ticket.Source.REMOTE:
+            taken = Ticket.objects.filter(
+                center=center, day=day, phone=phone, source=Ticket.Source.REMOTE
+            ).count()
+            if taken >= policy.remote_per_phone_per_day:
+                raise Conflict(
+                    _("Số điện thoại này đã lấy đủ %(n)d phiếu hôm nay.")
+                    % {"n": policy.remote_per_phone_per_day},
+                    code="remote_limit",
+                )
+        number, issued = _next_number(service, day)
+        if number > service.number_end:
+            raise Conflict(_("Dịch vụ này đã hết số trong ngày."), code="range_used_up")
+        if service.daily_cap is not None and issued > service.daily_cap:
+            raise Conflict(
+                _("Dịch vụ này đã phát đủ số phiếu trong ngày."), code="daily_cap_reached"
+            )
+        ticket = Ticket.objects.create(
+            center=center,
+            service=service,
+            day=day,
+            number=number,
+            display=service.format_number(number),
+            token=secrets.token_urlsafe(12),
+            priority_group=group,
+            appointment_code=(appointment_code or "")[:32],
+            source=issuer.source,
+            phone=phone if issuer.source == Ticket.Source.REMOTE else "",
+            status=Status.WAITING,
+            issued_at=local_now,
+        )
+        _event(ticket, "issue", "", at=local_now, official=issuer.user)
+        events.queue_changed(center)
+    return ticket
+
+
+def _next_number(service: QueueService, day) -> tuple[int, int]:
+    """Bump the day's sequence of the service (atomic update under the row lock) and return
+    (number, how many issued today)."""
+    sequence = TicketSequence.objects.filter(service=service, day=day)
+    if not sequence.update(last_number=F("last_number") + 1, issued=F("issued") + 1):
+        try:
+            with transaction.atomic():
+                TicketSequence.objects.create(
+                    service=service, day=day, last_number=service.number_start, issued=1
+                )
+        except IntegrityError:
+            # Another transaction created the day's row first: bump it like everyone else.
+            sequence.update(last_number=F("last_number") + 1, issued=F("issued") + 1)
+    row = sequence.values_list("last_number", "issued").get()
+    return row[0], row[1]
+
+
+# --- Counters -------------------------------------------------------------------------------
+
+
+def counter_check(*, actor: User | None, device: DeviceToken | None, counter: Counter) -> None:
+    """Staff of the counter's center, or the counter's own terminal, may work it."""
+    if device is not None:
+        if (
+            device.purpose == DeviceToken.Purpose.COUNTER_TERMINAL
+            and device.counter_id == counter.pk
+        ):
+            return
+        raise NotAllowed(_("Thiết bị này không phải thiết bị của quầy."), code="not_this_counter")
+    if actor is None or not user_has_role(user=actor, center=counter.center, roles=COUNTER_ROLES):
+        raise NotAllowed(_("Bạn không làm việc ở trung tâm của quầy này."))
+
+
+def counter_set_status(
+    *, actor: User | None, device: DeviceToken | None = None, counter: Counter, status: str
+) -> CounterState:
+    """Open a counter (the actor works it), pause it for a break, or close it."""
+    counter_check(actor=actor, device=device, counter=counter)
+    if status not in CounterState.Status.values:
+        raise InvalidInput(_("Trạng thái quầy không hợp lệ."))
+    with transaction.atomic():
+        state, _created = CounterState.objects.select_for_update().get_or_create(counter=counter)
+        if status != CounterState.Status.OPEN and _current(counter) is not None:
+            raise Conflict(
+                _("Hãy kết thúc hoặc tạm hoãn phiếu đang phục vụ trước."), code="ticket_at_counter"
+            )
+        state.status = status
+        if actor is not None and actor.is_authenticated:
+            state.official = actor
+        state.save()
+        events.queue_changed(counter.center)
+    return state
+
+
+def _current(counter: Counter) -> Ticket | None:
+    return (
+        Ticket.objects.filter(counter=counter, status__in=Status.AT_COUNTER)
+        .order_by("-called_at")
+        .first()
+    )
+
+
+def _lock(queryset):
+    """``SELECT … FOR UPDATE`` (skipping rows another transaction holds, where the database can)."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset.select_for_update()
+
+
+def _prefer_priority(counter: Counter, policy: QueuePolicy, day) -> bool:
+    if counter.is_priority_desk or policy.priority_mode == QueuePolicy.PriorityMode.STRICT:
+        return True
+    recent = list(
+        TicketEvent.objects.filter(
+            ticket__center=counter.center, ticket__day=day, action=Action.CALL
+        )
+        .order_by("-at", "-id")
+        .values_list("ticket__priority_group_id", flat=True)[: policy.interleave_every]
+    )
+    # Interleave: after a priority call, the next N calls go to normal tickets first.
+    return not any(group is not None for group in recent)
+
+
+def ticket_call_next(
+    *,
+    actor: User | None,
+    device: DeviceToken | None = None,
+    counter: Counter,
+    now: datetime | None = None,
+) -> Ticket | None:
+    """Call the next ticket this counter serves; None when nobody waits."""
+    counter_check(actor=actor, device=device, counter=counter)
+    center = counter.center
+    local_now = _local_now(center, now)
+    policy = queue_policy(center)
+    with transaction.atomic():
+        state, _created = CounterState.objects.select_for_update().get_or_create(counter=counter)
+        if state.status == CounterState.Status.PAUSED:
+            raise Conflict(
+                _("Quầy đang tạm nghỉ. Hãy mở quầy trước khi gọi số."), code="counter_paused"
+            )
+        if _current(counter) is not None:
+            raise Conflict(
+                _("Quầy đang có phiếu. Hãy kết thúc, chuyển hoặc tạm hoãn phiếu đó trước."),
+                code="ticket_at_counter",
+            )
+        if state.status != CounterState.Status.OPEN or (
+            actor is not None and state.official_id != getattr(actor, "pk", None)
+        ):
+            state.status = CounterState.Status.OPEN
+            if actor is not None and actor.is_authenticated:
+                state.official = actor
+            state.save()
+        waiting = Ticket.objects.filter(
+            center=center,
+            day=local_now.date(),
+            status=Status.WAITING,
+            service__counters=counter,
+        ).filter(Q(target_counter__isnull=True) | Q(target_counter=counter))
+        rank = Case(
+            When(priority_group__isnull=False, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        first_class = rank if _prefer_priority(counter, policy, local_now.date()) else -rank
+        ticket = _lock(waiting.order_by(first_class, "issued_at", "id")).first()
+        if ticket is None:
+            return None
+        before = ticket.status
+        ticket.status = check(Action.CALL, ticket.status)
+        ticket.counter = counter
+        ticket.official = actor if actor is not None and actor.is_authenticated else None
+        ticket.called_at = local_now
+        ticket.target_counter = None
+        ticket.save(update_fields=["status", "counter", "official", "called_at", "target_counter"])
+        _event(ticket, Action.CALL, before, at=local_now, counter=counter, official=actor)
+        events.ticket_called(ticket)
+        _notify_near(ticket.service, local_now)
+    return ticket
+
+
+def _notify_near(service: QueueService, local_now: datetime) -> None:
+    """Tell remote ticket holders (who left a phone) when their turn is near."""
+    from motcua.notifications.services import notification_enqueue
+    from motcua.queueing.selectors import ticket_ahead
+
+    for ticket in Ticket.objects.filter(
+        service=service, day=local_now.date(), status=Status.WAITING, source=Ticket.Source.REMOTE
+    ).exclude(phone=""):
+        ahead = ticket_ahead(ticket)
+        if ahead <= NOTIFY_WHEN_AHEAD:
+            notification_enqueue(
+                center=service.center,
+                kind="queue_position",
+                channel="sms",
+                recipient=ticket.phone,
+                context={"ticket": ticket.display, "ahead": ahead},
+                idempotency_key=f"ticket:{ticket.pk}:near",
+            )
+
+
+def _counter_ticket(counter: Counter, ticket_id: int | None, statuses) -> Ticket:
+    """The ticket an action applies to, locked: the counter's current one, or a named one."""
+    tickets = Ticket.objects.filter(counter=counter)
+    if ticket_id is not None:
+        tickets = tickets.filter(pk=ticket_id)
+    else:
+        tickets = tickets.filter(status__in=statuses)
+    ticket = tickets.select_for_update().order_by("-called_at").first()
+    if ticket is None:
+        raise Conflict(_("Quầy không có phiếu nào để làm việc này."), code="no_ticket")
+    return ticket
+
+
+def ticket_act(
+    *,
+    actor: User | None,
+    device: DeviceToken | None = None,
+    counter: Counter,
+    action: str,
+    ticket_id: int | None = None,
+    outcome: str = "",
+    target_service_code: str = "",
+    target_counter_id: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """recall, start, finish (with an outcome), no_show, transfer (to a service and/or counter),
+    park, resume (a parked ticket of this counter, by id)."""
+    counter_check(actor=actor, device=device, counter=counter)
+    if action not in {
+        Action.RECALL,
+        Action.START,
+        Action.FINISH,
+        Action.NO_SHOW,
+        Action.TRANSFER,
+        Action.PARK,
+        Action.RESUME,
+    }:
+        raise InvalidInput(_("Thao tác không hợp lệ."), code="invalid_action")
+    center = counter.center
+    local_now = _local_now(center, now)
+    policy = queue_policy(center)
+    with transaction.atomic():
+        if action == Action.RESUME:
+            if ticket_id is None:
+                raise InvalidInput(
+                    _("Chọn phiếu đang tạm hoãn để tiếp tục."), code="ticket_required"
+                )
+            if _current(counter) is not None:
+                raise Conflict(
+                    _("Quầy đang có phiếu. Hãy kết thúc, chuyển hoặc tạm hoãn phiếu đó trước."),
+                    code="ticket_at_counter",
+                )
+        ticket = _counter_ticket(counter, ticket_id, Status.AT_COUNTER)
+        before = ticket.status
+        ticket.status = check(action, ticket.status)
+        fields = ["status"]
+        note = ""
+        if action == Action.RECALL:
+            if ticket.recalls >= policy.recall_limit:
+                raise Conflict(
+                    _("Đã gọi lại %(n)d lần. Hãy đánh dấu vắng mặt.") % {"n": ticket.recalls},
+                    code="recall_limit",
+                )
+            ticket.recalls += 1
+            fields.append("recalls")
+        elif action == Action.START:
+            ticket.serving_at = local_now
+            fields.append("serving_at")
+        elif action == Action.FINISH:
+            if outcome not in Ticket.Outcome.values:
+                raise InvalidInput(
+                    _(
+                        "Chọn kết quả phục vụ: đã tiếp nhận hồ sơ, chỉ hướng dẫn, hoặc chuyển nơi khác."
+                    ),
+                    code="outcome_required",
+                )
+            ticket.outcome = outcome
+            ticket.finished_at = local_now
+            fields += ["outcome", "finished_at"]
+            note = outcome
+        elif action == Action.NO_SHOW:
+            ticket.finished_at = local_now
+            fields.append("finished_at")
+        elif action == Action.TRANSFER:
+            note = _transfer(ticket, center, target_service_code, target_counter_id)
+            fields += ["service", "target_counter", "counter", "called_at", "serving_at", "recalls"]
+        elif action == Action.RESUME:
+            ticket.called_at = local_now
+            fields.append("called_at")
+        ticket.save(update_fields=fields)
+        _event(ticket, action, before, at=local_now, counter=counter, official=actor, note=note)
+        if action in {Action.RECALL, Action.RESUME}:
+            events.ticket_called(ticket, recall=ticket.recalls)
+        else:
+            events.ticket_changed(ticket)
+    return ticket
+
+
+def _transfer(ticket: Ticket, center: Center, service_code: str, counter_id: int | None) -> str:
+    if not service_code and counter_id is None:
+        raise InvalidInput(_("Chọn dịch vụ hoặc quầy để chuyển đến."), code="target_required")
+    if service_code:
+        service = QueueService.objects.filter(
+            center=center, code=service_code, is_active=True
+        ).first()
+        if service is None:
+            raise InvalidInput(
+                _("Không có dịch vụ “%(code)s”.") % {"code": service_code}, code="unknown_service"
+            )
+        ticket.service = service
+    target = None
+    if counter_id is not None:
+        target = Counter.objects.filter(center=center, pk=counter_id, is_active=True).first()
+        if target is None:
+            raise InvalidInput(_("Quầy chuyển đến không thuộc trung tâm."), code="unknown_counter")
+        if not ticket.service.counters.filter(pk=target.pk).exists():
+            raise InvalidInput(
+                _("Quầy chuyển đến không phục vụ dịch vụ này."), code="counter_not_serving"
+            )
+    ticket.target_counter = target
+    ticket.counter = None
+    ticket.called_at = None
+    ticket.serving_at = None
+    ticket.recalls = 0
+    return f"service={ticket.service.code} counter={target.number if target else ''}"
+
+
+def tickets_expire(*, center: Center, now: datetime | None = None) -> int:
+    """At closing, tickets still waiting (or called and never served) expire."""
+    local_now = _local_now(center, now)
+    count = 0
+    with transaction.atomic():
+        stale = Ticket.objects.select_for_update().filter(
+            center=center,
+            day__lte=local_now.date(),
+            status__in=[Status.WAITING, Status.CALLED, Status.PARKED],
+        )
+        for ticket in stale:
+            before = ticket.status
+            ticket.status = check(Action.EXPIRE, ticket.status)
+            ticket.finished_at = local_now
+            ticket.save(update_fields=["status", "finished_at"])
+            _event(ticket, Action.EXPIRE, before, at=local_now)
+            count += 1
+        if count:
+            events.queue_changed(center)
+    return count
+
+
+def ticket_cancel(*, token: str, now: datetime | None = None) -> Ticket:
+    """The citizen holding the ticket gives it up (from the phone page)."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(token=token).first()
+        if ticket is None:
+            raise NotFound(_("Không có phiếu này."), code="unknown_ticket")
+        local_now = _local_now(ticket.center, now)
+        before = ticket.status
+        ticket.status = check(Action.CANCEL, ticket.status)
+        ticket.finished_at = local_now
+        ticket.save(update_fields=["status", "finished_at"])
+        _event(ticket, Action.CANCEL, before, at=local_now)
+        events.ticket_changed(ticket)
+    return ticket

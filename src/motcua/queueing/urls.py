@@ -1,0 +1,14 @@
+from django.urls import path
+
+from motcua.queueing import views
+
+app_name = "queueing"
+
+urlpatterns = [
+    path(
+        "voice/call/<str:display>/<int:counter>/<str:language>.wav",
+        views.call_voice,
+        name="call-voice",
+    ),
+    path("t/<str:token>/", views.ticket_page, name="ticket-page"),
+]

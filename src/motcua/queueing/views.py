@@ -1,0 +1,41 @@
+"""Queue pages: the voice files, the citizen's ticket page (more screens in views_*.py)."""
+
+from __future__ import annotations
+
+import re
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+
+from motcua.queueing import voice
+from motcua.queueing.models import Ticket
+from motcua.queueing.selectors import ticket_public
+
+_DISPLAY = re.compile(r"^[A-Z]{0,2}\d{1,6}$")
+
+
+@cache_control(public=True, max_age=7 * 24 * 3600, immutable=True)
+def call_voice(request: HttpRequest, display: str, counter: int, language: str) -> FileResponse:
+    """The spoken call for a ticket and counter, rendered by espeak-ng on first request and
+    cached (a given ticket and counter always sound the same)."""
+    if not _DISPLAY.match(display) or language not in voice.VOICES or not 0 < counter < 1000:
+        raise Http404
+    sentence = voice.call_sentence(display=display, counter=str(counter), language=language)
+    try:
+        path = voice.render(sentence, language=language)
+    except voice.VoiceUnavailable:
+        # The display speaks the sentence with the browser's speech synthesis instead.
+        raise Http404 from None
+    return FileResponse(path.open("rb"), content_type="audio/wav")
+
+
+def ticket_page(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = (
+        Ticket.objects.select_related("center", "service", "counter").filter(token=token).first()
+    )
+    if ticket is None:
+        raise Http404
+    return render(
+        request, "queueing/ticket_page.html", {"ticket": ticket, "public": ticket_public(ticket)}
+    )
