@@ -50,7 +50,9 @@ def call_payload(ticket: Ticket, recall: int = 0) -> dict:
         "priority": ticket.priority_group_id is not None,
         "recall": recall,
         "sentence": sentence,
-        "audio_url": reverse("queueing:call-voice", args=[ticket.display, counter.number, "vi"]),
+        "audio_url": reverse(
+            "queueing:call-voice", args=[ticket.center.code, ticket.display, counter.number, "vi"]
+        ),
         "at": ticket.called_at.isoformat() if ticket.called_at else None,
     }
 

@@ -6,7 +6,7 @@ app_name = "queueing"
 
 urlpatterns = [
     path(
-        "voice/call/<str:display>/<int:counter>/<str:language>.wav",
+        "voice/call/<slug:center>/<str:display>/<int:counter>/<str:language>.wav",
         views.call_voice,
         name="call-voice",
     ),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
 from motcua.queueing import voice
@@ -16,10 +18,21 @@ _DISPLAY = re.compile(r"^[A-Z]{0,2}\d{1,6}$")
 
 
 @cache_control(public=True, max_age=7 * 24 * 3600, immutable=True)
-def call_voice(request: HttpRequest, display: str, counter: int, language: str) -> FileResponse:
+def call_voice(
+    request: HttpRequest, center: str, display: str, counter: int, language: str
+) -> FileResponse:
     """The spoken call for a ticket and counter, rendered by espeak-ng on first request and
-    cached (a given ticket and counter always sound the same)."""
-    if not _DISPLAY.match(display) or language not in voice.VOICES or not 0 < counter < 1000:
+    cached (a given ticket and counter always sound the same). Only for a ticket really called
+    to that counter in the last week, so nobody can make the server render arbitrary audio."""
+    if not _DISPLAY.fullmatch(display) or language not in voice.VOICES:
+        raise Http404
+    called = Ticket.objects.filter(
+        center__code=center,
+        display=display,
+        counter__number=counter,
+        called_at__gte=timezone.now() - timedelta(days=7),
+    )
+    if not called.exists():
         raise Http404
     sentence = voice.call_sentence(display=display, counter=str(counter), language=language)
     try:

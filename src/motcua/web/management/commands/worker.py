@@ -1,5 +1,6 @@
-"""``motcua worker``: runs background tasks queued in the database (django-tasks-db), and every
-minute sends the notifications that are due (retries, and any whose task was lost)."""
+"""``motcua worker``: runs background tasks queued in the database (django-tasks-db); every
+minute sends the notifications that are due (retries, and any whose task was lost), and every
+hour removes cached call audio older than a week."""
 
 import logging
 import threading
@@ -13,13 +14,22 @@ logger = logging.getLogger(__name__)
 FLUSH_EVERY_SECONDS = 60
 
 
+VOICE_KEEP_SECONDS = 7 * 24 * 3600
+
+
 def _flush_loop(stop: threading.Event) -> None:
     from motcua.notifications.services import notifications_flush
+    from motcua.queueing import voice
 
+    rounds = 0
     while not stop.wait(FLUSH_EVERY_SECONDS):
+        rounds += 1
         try:
             close_old_connections()
             notifications_flush()
+            if rounds % 60 == 1:
+                # Spoken calls older than a week are never asked for again.
+                voice.prune(older_than_seconds=VOICE_KEEP_SECONDS)
         except Exception:
             logger.exception("sending due notifications failed; trying again in a minute")
         finally:
