@@ -53,6 +53,12 @@ def call_payload(ticket: Ticket, recall: int = 0) -> dict:
         "audio_url": reverse(
             "queueing:call-voice", args=[ticket.center.code, ticket.display, counter.number, "vi"]
         ),
+        "audio_url_en": reverse(
+            "queueing:call-voice", args=[ticket.center.code, ticket.display, counter.number, "en"]
+        ),
+        "sentence_en": call_sentence(
+            display=ticket.display, counter=str(counter.number), language="en"
+        ),
         "at": ticket.called_at.isoformat() if ticket.called_at else None,
     }
 
