@@ -257,7 +257,7 @@ def test_an_xlsx_typed_by_a_person_with_numbers_in_cells_is_read(tmp_path):
     strict=True,
     reason=(
         "BUG: tabular.row_to_record always writes MAPHILEPHI 'LEPHI' and the layout has no fee-"
-        "kind column, so a procedure with one PHI fee (most of the demo catalog) comes back from "
+        "kind column, so a procedure with one PHI fee (39 of the 84 demo procedures) comes back from "
         "CSV/XLSX as a charge: a new version is made for a procedure whose content fits the "
         "one-time-one-fee layout"
     ),

@@ -1,8 +1,8 @@
 """Reads of the queue: positions, estimated waits, what a display and a counter screen show.
 
-Estimated wait (documented in docs/queue.md): people ahead × the service's mean service time
-over the last two hours (the center's default when there is too little data) ÷ the open
-counters that serve it (at least one).
+Estimated wait (documented in docs/queue.md): the services to wait for × the service's mean
+service time over the last two hours (the center's default when there is too little data) ÷
+the open counters that serve it (at least one).
 """
 
 from __future__ import annotations
@@ -54,9 +54,17 @@ def open_counters(service: QueueService) -> int:
 
 
 def estimated_wait_minutes(service: QueueService, ahead: int, policy: QueuePolicy) -> int:
-    if ahead <= 0:
+    """With every open counter busy, a newcomer waits for the ``ahead`` people and then for one
+    counter to free up: (ahead + 1) services shared by the open counters. With a counter free,
+    only the people ahead count."""
+    counters = max(1, open_counters(service))
+    busy = Ticket.objects.filter(
+        counter__in=service.counters.all(), status__in=Status.AT_COUNTER
+    ).count()
+    waits_for = ahead + 1 if busy >= counters else max(0, ahead - (counters - busy) + 1)
+    if waits_for <= 0:
         return 0
-    return math.ceil(ahead * mean_service_minutes(service, policy) / max(1, open_counters(service)))
+    return math.ceil(waits_for * mean_service_minutes(service, policy) / counters)
 
 
 def policy_for(center: Center) -> QueuePolicy:

@@ -2,8 +2,11 @@
 
 from django.urls import path
 
+from motcua.queueing.consumers import DisplayConsumer, TicketConsumer
 from motcua.realtime.consumers import PingConsumer
 
 websocket_urlpatterns = [
     path("ws/ping", PingConsumer.as_asgi()),
+    path("ws/display/<slug:center_code>/", DisplayConsumer.as_asgi()),
+    path("ws/ticket/<str:token>/", TicketConsumer.as_asgi()),
 ]

@@ -1,0 +1,173 @@
+"""Websockets of the queue: the TV display and the citizen's phone page.
+
+``/ws/display/<center>/``: on connect ``{"kind": "state", ...}`` (:func:`selectors.display_state`),
+then every message published to the center's display group (``{"kind": "call", ...}`` as built
+by :func:`events.call_payload`), and a fresh ``state`` shortly after anything changes the queue.
+
+``/ws/ticket/<token>/``: on connect ``{"kind": "state", ...}`` (:func:`selectors.ticket_public`),
+then the events addressed to the ticket (its call, its status changes), each followed by a fresh
+``state``; while the ticket waits, every call at its center re-sends the state too, so "people
+ahead" stays live.
+
+Both close with code 4404 when the center (inactive included) or the ticket is unknown. Clients
+may send ``{"type": "state"}`` to ask for the state again (the display does so every minute).
+See docs/display.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from motcua.organization.selectors import center_list_public
+from motcua.queueing import events, selectors
+from motcua.queueing.models import Ticket
+from motcua.queueing.workflow import Status
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNKNOWN = 4404
+# Many queue changes in a burst (50 tickets issued at once) cost one state query per screen.
+DISPLAY_STATE_DELAY = 0.25
+TICKET_STATE_DELAY = 0.3
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class _QueueConsumer(AsyncJsonWebsocketConsumer):
+    """Group membership, a debounced state push, and a state on request."""
+
+    _pending: asyncio.Task | None = None
+
+    async def join(self, *groups: str) -> None:
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)  # left again by the base class on disconnect
+
+    async def disconnect(self, code: int) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kw):
+        # Anything but {"type": "state"} is ignored (never an error that closes the socket).
+        try:
+            content = json.loads(text_data) if text_data else None
+        except ValueError:
+            return
+        if isinstance(content, dict) and content.get("type") == "state":
+            await self.send_state()
+
+    async def send_state(self) -> None:
+        raise NotImplementedError
+
+    def state_soon(self, delay: float) -> None:
+        """Send the state after ``delay`` seconds, once for all the changes in between."""
+        if self._pending is None or self._pending.done():
+            self._pending = asyncio.ensure_future(self._state_later(delay))
+
+    async def _state_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        try:
+            await self.send_state()
+        except Exception:  # the socket may have gone meanwhile
+            logger.debug("state push failed", exc_info=True)
+
+
+# --- The TV display ----------------------------------------------------------------------------
+
+
+def _active_center(code: str):
+    return center_list_public().filter(code=code).first()
+
+
+def _display_state(code: str) -> dict[str, Any] | None:
+    center = _active_center(code)
+    return None if center is None else selectors.display_state(center)
+
+
+class DisplayConsumer(_QueueConsumer):
+    async def connect(self) -> None:
+        self.center_code = str(self.scope["url_route"]["kwargs"]["center_code"])
+        await self.accept()
+        state = await database_sync_to_async(_display_state)(self.center_code)
+        if state is None:
+            await self.close(code=CLOSE_UNKNOWN)
+            return
+        # The display group carries the calls; the queue group every change of waiting counts.
+        await self.join(
+            events.display_group(self.center_code), events.queue_group(self.center_code)
+        )
+        await self.send_json({"kind": "state", **state})
+
+    async def send_state(self) -> None:
+        state = await database_sync_to_async(_display_state)(self.center_code)
+        if state is None:  # the center was deactivated
+            await self.close(code=CLOSE_UNKNOWN)
+            return
+        await self.send_json({"kind": "state", **state})
+
+    async def queue_event(self, event: dict[str, Any]) -> None:
+        payload = event.get("payload") or {}
+        kind = payload.get("kind")
+        if kind in ("queue", "refresh"):
+            self.state_soon(DISPLAY_STATE_DELAY)
+        else:
+            await self.send_json(payload)
+
+
+# --- The citizen's phone ---------------------------------------------------------------------
+
+def _ticket(token: str) -> Ticket | None:
+    return Ticket.objects.select_related("center", "service", "counter").filter(token=token).first()
+
+
+def _ticket_state(token: str) -> dict[str, Any] | None:
+    ticket = _ticket(token)
+    return None if ticket is None else selectors.ticket_public(ticket)
+
+
+class TicketConsumer(_QueueConsumer):
+    async def connect(self) -> None:
+        self.token = str(self.scope["url_route"]["kwargs"]["token"])
+        self.status = ""
+        self.forwarded: list[str] = []
+        await self.accept()
+        ticket = await database_sync_to_async(_ticket)(self.token) if _TOKEN.match(self.token) else None
+        if ticket is None:
+            await self.close(code=CLOSE_UNKNOWN)
+            return
+        self.ticket_id = ticket.pk
+        await self.join(events.ticket_group(self.token), events.display_group(ticket.center.code))
+        await self.send_state()
+
+    async def send_state(self) -> None:
+        state = await database_sync_to_async(_ticket_state)(self.token)
+        if state is None:
+            await self.close(code=CLOSE_UNKNOWN)
+            return
+        self.status = state["status"]
+        await self.send_json({"kind": "state", **state})
+
+    async def queue_event(self, event: dict[str, Any]) -> None:
+        payload = event.get("payload") or {}
+        if payload.get("ticket_id") == self.ticket_id:
+            # Its own call reaches it twice (the ticket's group and the center's display group).
+            key = json.dumps(payload, sort_keys=True)
+            if key in self.forwarded:
+                return
+            self.forwarded = [*self.forwarded[-9:], key]
+            if self._pending is not None:
+                self._pending.cancel()
+            await self.send_json(payload)
+            await self.send_state()
+        elif self.status == Status.WAITING:
+            # Someone else was called or left the line: fewer people ahead.
+            self.state_soon(TICKET_STATE_DELAY)
+
+
+__all__ = ["CLOSE_UNKNOWN", "DisplayConsumer", "TicketConsumer"]
