@@ -60,15 +60,6 @@ def test_a_field_without_active_procedures_is_not_listed(client):
     assert "kinh-doanh-khi" not in codes and "ho-tich" in codes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: Field.Meta.ordering / field_list order by the raw name, i.e. by code point on "
-        "SQLite and on a C-collated PostgreSQL: “Đất đai” comes after “Xây dựng” instead of "
-        "between “Cư trú” and “Giảm nghèo” (order by the folded search_name, or a Vietnamese "
-        "collation)"
-    ),
-)
 def test_fields_are_in_vietnamese_alphabetical_order(client):
     names = [f["name"] for f in client.get(FIELDS).json()]
 
@@ -97,14 +88,16 @@ def test_no_query_lists_a_page_of_20_by_name(client):
         math.ceil(DEMO_COUNT / 20),
     )
     assert len(body["items"]) == 20
-    expected = list(Procedure.objects.order_by("name").values_list("code", flat=True)[:20])
+    expected = list(
+        Procedure.objects.order_by("search_name", "code").values_list("code", flat=True)[:20]
+    )
     assert [i["code"] for i in body["items"]] == expected
     for item in body["items"]:
         assert item["score"] is None
 
 
 def test_page_2_and_the_last_page(client):
-    ordered = list(Procedure.objects.order_by("name").values_list("code", flat=True))
+    ordered = list(Procedure.objects.order_by("search_name", "code").values_list("code", flat=True))
 
     second = client.get(PROCEDURES, {"page": 2}).json()
     last = client.get(PROCEDURES, {"page": 5}).json()
@@ -116,15 +109,6 @@ def test_page_2_and_the_last_page(client):
     assert len(_all_pages(client)) == DEMO_COUNT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: selectors.procedure_list orders the listing by the raw name (code-point order on "
-        "SQLite and a C-collated PostgreSQL): every name starting with “Đ” (Đăng ký…, Đính "
-        "chính…) is listed after “Xác nhận…” instead of between D and G; order by search_name "
-        "(folded) then name, or use a Vietnamese collation"
-    ),
-)
 def test_the_list_is_in_vietnamese_alphabetical_order(client):
     names = [i["name"] for i in _all_pages(client)]
     first_d_stroke = next(n for n in names if n.startswith("Đ"))
@@ -176,14 +160,6 @@ def test_search_page_2_continues_the_ranking(client):
     assert first["items"][-1]["score"] >= second["items"][0]["score"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: api.procedures evaluates set(queryset.values_list('id', flat=True)) inside the "
-        "list comprehension over hits (api.py, `if hit.procedure_id in set(queryset...)`): one "
-        "SQL query per hit, up to 200 per search request; build the set once before the loop"
-    ),
-)
 def test_a_search_costs_a_few_queries_whatever_the_number_of_hits(
     client, django_assert_max_num_queries
 ):

@@ -255,17 +255,6 @@ def test_kiosk_of_an_inactive_center_is_404(client, province):
     assert client.get("/kiosk/da-dong/lookup/").status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: views._detail_context ignores its center_code argument and picks the center from "
-        "?center= or else the first center handling the procedure; kiosk_procedure then renders "
-        "with that center as `center`, so the kiosk of Hạnh Phúc shows another center's name in "
-        "its header, links “back” to that center's kiosk (data-home-url too: the idle timeout "
-        "leaves this kiosk) and computes the due date on that center's calendar. Fix: use "
-        "center_code when given (and don't let the detail context overwrite the kiosk's center)"
-    ),
-)
 def test_kiosk_procedure_page_stays_at_its_own_center(client, center, other_center):
     _handled_by(other_center, "1.004873")
     _handled_by(center, "1.004873")
@@ -278,14 +267,6 @@ def test_kiosk_procedure_page_stays_at_its_own_center(client, center, other_cent
     assert f"ngay bây giờ tại {center.name}" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: views.kiosk_lookup shows only items[:30] with no paging or “more” control: at a "
-        "center handling the demo catalog the Hộ tịch tile (37 procedures) hides 7 of them, and "
-        "a broad search (e.g. 'dang ky') silently drops everything after the 30th hit"
-    ),
-)
 def test_kiosk_field_tile_reaches_every_procedure_of_the_field(client, center):
     codes = list(Procedure.objects.values_list("code", flat=True))
     _handled_by(center, *codes)

@@ -130,29 +130,12 @@ def test_immediate_during_working_hours_is_not_later_than_the_end_of_the_day(cal
     assert start <= due <= at("2026-03-03", "17:30")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: selectors.due_at returns next_working_time(start) for TimeUnit.IMMEDIATE, whose "
-        "label and national unit are “Trong ngày” (within the day): a dossier is due the very "
-        "instant it is received (the page promises the result at the minute of submission) "
-        "instead of at the end of that working day (17:30)"
-    ),
-)
 def test_within_the_day_is_due_at_the_end_of_the_working_day(calendar):
     due = due_at(calendar, at("2026-03-03", "09:00"), pt(0, TimeUnit.IMMEDIATE))
 
     assert due == at("2026-03-03", "17:30")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: selectors.due_at truncates calendar days with int(value): 0.5 'Ngày' (accepted by "
-        "the import) is due at the moment of receipt and 2.5 days after 2 days; import should "
-        "refuse fractional calendar days or due_at should round up"
-    ),
-)
 @pytest.mark.parametrize("days", ["0.5", "2.5"])
 def test_fractional_calendar_days_are_not_cut_short(calendar, days):
     start = at("2026-03-02")

@@ -253,15 +253,6 @@ def test_an_xlsx_typed_by_a_person_with_numbers_in_cells_is_read(tmp_path):
     assert version.fees.get().amount_vnd == 20000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: tabular.row_to_record always writes MAPHILEPHI 'LEPHI' and the layout has no fee-"
-        "kind column, so a procedure with one PHI fee (39 of the 84 demo procedures) comes back from "
-        "CSV/XLSX as a charge: a new version is made for a procedure whose content fits the "
-        "one-time-one-fee layout"
-    ),
-)
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_a_fee_that_is_a_phi_keeps_its_kind_through_a_spreadsheet(tmp_path, suffix):
     procedure_import(actor=None, records=[national_record(fee_code="PHI")])

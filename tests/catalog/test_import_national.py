@@ -376,13 +376,6 @@ def test_a_superuser_may_import():
     assert report.created == ["9.000001"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: services._require_catalog_admin does not check actor.is_active: a deactivated "
-        "province admin (or superuser) may still import the catalog"
-    ),
-)
 def test_a_deactivated_province_admin_may_not_import(province):
     admin = staff("province_admin", province=province)
     admin.is_active = False
@@ -439,18 +432,6 @@ def _time_as_string(record: dict) -> dict:
     return record
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: national.normalize lets non-RecordError exceptions escape (decimal.InvalidOperation "
-        "for THOIGIANGIAIQUYET 'NaN' at national.py _time `value < 0`; ValueError for '²' in "
-        "_count/_fee since str.isdigit() accepts it but int() does not; AttributeError when a "
-        "list item is not an object, e.g. LINHVUCTHUCHIEN ['Hộ tịch'] or THOIGIAN '3'), and "
-        "services._procedure_store lets DB errors escape (SOBANCHINH 99999 overflows the "
-        "PositiveSmallIntegerField, TENLINHVUC longer than Field.name's 200): the whole import "
-        "stops at that record instead of reporting it"
-    ),
-)
 @pytest.mark.parametrize(
     "breaks",
     [
@@ -479,14 +460,6 @@ def test_a_malformed_record_is_reported_and_the_others_go_in(breaks):
     assert [(p, c) for p, c, _ in report.errors] == [(2, "9.000002")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: national._fee strips every '.' and ',' from SOTIEN as thousands separators, so an "
-        "amount with a decimal part becomes 10 or 100 times larger: the JSON number 8000.0 is "
-        "stored as 80000 đ and '8000.50' as 800050 đ (should be 8000 đ, or refused with a reason)"
-    ),
-)
 @pytest.mark.parametrize("amount", [8000.0, "8000.50"])
 def test_a_fee_written_with_a_decimal_part_keeps_its_amount(amount):
     record = national_record()
@@ -512,15 +485,6 @@ def test_a_fee_written_as_a_whole_number_is_read(amount):
     assert Procedure.objects.get(code="9.000001").current_version.fees.get().amount_vnd == 8000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: import_procedures.handle: a JSON object without 'data'/'items' (e.g. one record "
-        "saved alone) falls back to [] and the command reports '0 thủ tục mới…' with exit status "
-        "0, importing nothing silently; a JSON string or number crashes with AttributeError "
-        "(data.get) instead of CommandError('expected a list of procedure records')"
-    ),
-)
 @pytest.mark.parametrize(
     "content",
     [

@@ -143,13 +143,6 @@ def test_a_share_out_of_range_or_too_precise_is_refused(center_procedure, share)
     assert _stored(center_procedure) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: services.process_steps_set: Decimal('NaN') passes Decimal(str(...)) and then "
-        "`Decimal(0) < share` raises decimal.InvalidOperation instead of InvalidInput"
-    ),
-)
 @pytest.mark.parametrize("share", ["NaN", "sNaN"])
 def test_a_share_that_is_not_a_number_is_refused(center_procedure, share):
     plan = [StepPlan("Tiếp nhận", "receptionist", "50"), StepPlan("Xử lý", "specialist", share)]

@@ -138,11 +138,8 @@ def procedures(
     queryset, hits = procedure_list(q=q, center=center_obj, field=field_obj, online=online)
     scores = {hit.procedure_id: hit.score for hit in hits}
     if hits:
-        ranked_ids = [
-            hit.procedure_id
-            for hit in hits
-            if hit.procedure_id in set(queryset.values_list("id", flat=True))
-        ]
+        present = set(queryset.values_list("id", flat=True))
+        ranked_ids = [hit.procedure_id for hit in hits if hit.procedure_id in present]
         count = len(ranked_ids)
         page_ids = ranked_ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         page_items = in_rank_order(with_listing_data(queryset.filter(id__in=page_ids)), hits)

@@ -54,7 +54,7 @@ class Field(models.Model):
     class Meta:
         verbose_name = _("lĩnh vực")
         verbose_name_plural = _("lĩnh vực")
-        ordering = ["name"]
+        ordering = ["search_name"]
 
     def __str__(self) -> str:
         return self.name
@@ -89,7 +89,7 @@ class Procedure(models.Model):
     class Meta:
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
-        ordering = ["name"]
+        ordering = ["search_name"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name[:80]}"

@@ -60,18 +60,26 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _list(record: dict, key: str) -> list:
+def _list(record: dict, key: str) -> list[dict]:
+    """A list of JSON objects (anything else is refused with the key's name)."""
     value = record.get(key) or []
-    if not isinstance(value, list):
-        raise RecordError(_("%(key)s phải là một danh sách") % {"key": key})
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise RecordError(_("%(key)s phải là một danh sách các đối tượng") % {"key": key})
+    return value
+
+
+def _limited(value: str, limit: int, what: str) -> str:
+    if len(value) > limit:
+        raise RecordError(_("%(what)s dài quá %(limit)d ký tự") % {"what": what, "limit": limit})
     return value
 
 
 def _count(value: Any, what: str) -> int:
     text = _text(value) or "0"
-    if not text.isdigit():
+    if not (text.isascii() and text.isdecimal()) or int(text) > 1000:
         raise RecordError(
-            _("%(what)s “%(value)s” không phải số nguyên") % {"what": what, "value": text}
+            _("%(what)s “%(value)s” không phải số nguyên từ 0 đến 1000")
+            % {"what": what, "value": text}
         )
     return int(text)
 
@@ -96,10 +104,10 @@ def _time(item: dict) -> dict:
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise RecordError(
-            _("thời hạn giải quyết “%(value)s” không phải số") % {"value": raw}
-        ) from None
-    if value < 0 or value > 10000:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise RecordError(_("thời hạn giải quyết “%(value)s” không phải số") % {"value": raw})
+    if value < 0 or value > 10000 or value != value.quantize(Decimal("0.01")):
         raise RecordError(
             _("thời hạn giải quyết “%(value)s” ngoài khoảng cho phép") % {"value": raw}
         )
@@ -113,16 +121,37 @@ def _decimal_text(value: Decimal) -> str:
     return text
 
 
+_THOUSANDS = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+_WHOLE = re.compile(r"^(\d+)([.,]0+)?$")
+MAX_AMOUNT_VND = 10**12
+
+
+def _amount(value: Any) -> int | None:
+    """VND has no decimals: 8000, "8000", "8.000" and "8,000" are 8000; 8000.5 is refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RecordError(_("số tiền “%(value)s” không phải số") % {"value": value})
+    if isinstance(value, int | float):
+        if value != value or value < 0 or int(value) != value:  # NaN, negative or fractional
+            raise RecordError(_("số tiền “%(value)s” không phải số đồng nguyên") % {"value": value})
+        amount = int(value)
+    else:
+        text = str(value).strip().replace(" ", "")
+        if _THOUSANDS.match(text):
+            amount = int(re.sub(r"[.,]", "", text))
+        elif (whole := _WHOLE.match(text)) and text.isascii():
+            amount = int(whole.group(1))
+        else:
+            raise RecordError(_("số tiền “%(value)s” không phải số đồng nguyên") % {"value": value})
+    if amount > MAX_AMOUNT_VND:
+        raise RecordError(_("số tiền “%(value)s” lớn bất thường") % {"value": value})
+    return amount
+
+
 def _fee(item: dict) -> dict:
     code = _text(item.get("MAPHILEPHI")).upper()
-    amount_text = _text(item.get("SOTIEN")).replace(".", "").replace(",", "")
-    amount: int | None = None
-    if amount_text:
-        if not amount_text.isdigit():
-            raise RecordError(
-                _("số tiền “%(value)s” không phải số") % {"value": _text(item.get("SOTIEN"))}
-            )
-        amount = int(amount_text)
+    amount = _amount(item.get("SOTIEN"))
     return {
         "kind": "charge" if code == "LEPHI" else "fee",
         "amount_vnd": amount,
@@ -132,6 +161,18 @@ def _fee(item: dict) -> dict:
 
 def normalize(record: Any) -> dict:
     """The canonical form of a national record; raises RecordError with the reason."""
+    try:
+        return _normalize(record)
+    except RecordError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as error:
+        # Whatever shape the file has, one bad record is reported, never a crash.
+        raise RecordError(
+            _("bản ghi không đúng cấu trúc (%(error)s)") % {"error": type(error).__name__}
+        ) from None
+
+
+def _normalize(record: Any) -> dict:
     if not isinstance(record, dict):
         raise RecordError(_("bản ghi không phải một đối tượng JSON"))
     code = _text(record.get("MATTHC"))
@@ -142,16 +183,17 @@ def normalize(record: Any) -> dict:
             _("mã thủ tục “%(value)s” không đúng định dạng, ví dụ 1.004492.000.00.00.H01")
             % {"value": code}
         )
-    name = _text(record.get("TENTTHC"))
+    name = _limited(_text(record.get("TENTTHC")), 2000, "TENTTHC")
     if not name:
         raise RecordError(_("thiếu tên thủ tục (TENTTHC)"))
     fields = []
     for item in _list(record, "LINHVUCTHUCHIEN"):
-        field_code, field_name = _text(item.get("MALINHVUC")), _text(item.get("TENLINHVUC"))
+        field_code = _limited(_text(item.get("MALINHVUC")), 64, "MALINHVUC")
+        field_name = _limited(_text(item.get("TENLINHVUC")), 200, "TENLINHVUC")
         if not field_name:
             raise RecordError(_("lĩnh vực thiếu tên (TENLINHVUC)"))
         fields.append(
-            {"code": field_code or fold(field_name).replace(" ", "-"), "name": field_name}
+            {"code": field_code or fold(field_name).replace(" ", "-")[:64], "name": field_name}
         )
     if not fields:
         raise RecordError(_("thiếu lĩnh vực thực hiện (LINHVUCTHUCHIEN)"))
@@ -167,7 +209,7 @@ def normalize(record: Any) -> dict:
     channels: dict[int, dict] = {}
     for item in _list(record, "CACHTHUCTHUCHIEN"):
         channel = _channel(item.get("KENH"))
-        times = [_time(t) for t in item.get("THOIGIAN") or []]
+        times = [_time(t) for t in _list(item, "THOIGIAN")]
         if not times:
             raise RecordError(
                 _("kênh %(channel)s thiếu thời hạn giải quyết (THOIGIAN)") % {"channel": channel}
@@ -177,14 +219,14 @@ def normalize(record: Any) -> dict:
         channels[channel] = {
             "channel": channel,
             "times": times,
-            "fees": [_fee(f) for f in item.get("PHILEPHI") or []],
+            "fees": [_fee(f) for f in _list(item, "PHILEPHI")],
         }
     if not channels:
         raise RecordError(_("thiếu cách thức thực hiện (CACHTHUCTHUCHIEN)"))
     cases = []
     for case in _list(record, "THANHPHANHOSO"):
         documents = []
-        for document in case.get("GIAYTO") or []:
+        for document in _list(case, "GIAYTO"):
             document_name = _text(document.get("TENGIAYTO"))
             if not document_name:
                 raise RecordError(_("giấy tờ thiếu tên (TENGIAYTO)"))
@@ -201,7 +243,7 @@ def normalize(record: Any) -> dict:
     steps = [
         _text(step.get("TENTRINHTU"))
         for group in _list(record, "TRINHTUTHUCHIEN")
-        for step in group.get("TRINHTU") or []
+        for step in _list(group, "TRINHTU")
     ]
     return {
         "code": code,

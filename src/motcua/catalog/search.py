@@ -8,8 +8,8 @@ province's catalog (a few thousand procedures) is searched in milliseconds (see 
 
 Score of a procedure for a query: for each query word, the best of its match in the name
 (weight 3), the fields (2) and the document names (1); a word matches a token exactly (1.0),
-as a prefix (0.85, the last word only: it may still be being typed) or within one or two edits
-(0.7: typos; one edit from three letters, two from eight). A phrase found whole in the name adds a bonus. Every query word must match
+as a prefix (0.85, the last word only: it may still be being typed) or, for a word the catalog does not
+know, within one or two edits (0.7: typos; one edit from three letters, two from eight). A phrase found whole in the name adds a bonus. Every query word must match
 somewhere (one may be missed when the query has four words or more).
 """
 
@@ -25,6 +25,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 WEIGHTS = (3.0, 2.0, 1.0)  # name, fields, documents
 EXACT, PREFIX, TYPO = 1.0, 0.85, 0.7
 PHRASE_BONUS = 1.0
+# The whole query found as one phrase among the documents ("giấy chứng sinh").
+DOCUMENT_PHRASE_BONUS = 0.6
 
 
 def fold(text: str | None) -> str:
@@ -68,6 +70,7 @@ class Entry:
     procedure_id: int
     name: str  # folded name
     name_length: int
+    documents: str  # folded document names, joined
     code: str
     tokens: tuple[frozenset[str], frozenset[str], frozenset[str]]  # name, fields, documents
 
@@ -99,11 +102,12 @@ class SearchIndex:
         if key in self._match_cache:
             return self._match_cache[key]
         matches: dict[str, float] = {}
-        limit = _typo_limit(word)
+        # A word the catalog knows is not a typo: only unknown words are widened to near ones.
+        limit = 0 if word in self.postings else _typo_limit(word)
         for token in self.vocabulary:
             if token == word:
                 matches[token] = EXACT
-            elif last and len(word) >= 2 and token.startswith(word):
+            elif last and token.startswith(word):
                 matches[token] = PREFIX
             elif limit and edit_distance_at_most(word, token, limit):
                 matches[token] = TYPO
@@ -144,6 +148,8 @@ class SearchIndex:
             score = total / (WEIGHTS[0] * len(unique))
             if phrase in entry.name:
                 score += PHRASE_BONUS
+            elif len(unique) > 1 and phrase in entry.documents:
+                score += DOCUMENT_PHRASE_BONUS
             hits.append((-score, entry.name_length, entry.code, entry.procedure_id))
         hits.sort()
         return [Hit(procedure_id=h[3], score=round(-h[0], 4)) for h in hits[:limit]]

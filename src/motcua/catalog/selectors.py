@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -35,7 +36,7 @@ def field_list() -> QuerySet[Field]:
             procedure_count=Count("procedures", filter=Q(procedures__is_active=True))
         )
         .filter(procedure_count__gt=0)
-        .order_by("name")
+        .order_by("search_name")
     )
 
 
@@ -52,6 +53,7 @@ def _build_index() -> SearchIndex:
             procedure_id=pk,
             name=name,
             name_length=len(name),
+            documents=docs,
             code=code,
             tokens=(frozenset(name.split()), frozenset(fields.split()), frozenset(docs.split())),
         )
@@ -80,7 +82,8 @@ def procedure_list(
     elif online is False:
         procedures = procedures.filter(online_level="none")
     if not q.strip():
-        return procedures.order_by("name"), []
+        # The folded name sorts as Vietnamese readers expect (Đ with D, not after Z).
+        return procedures.order_by("search_name", "code"), []
     index = index_for(_catalog_stamp(), _build_index)
     filtered = center is not None or field is not None or online is not None
     allowed = set(procedures.values_list("id", flat=True)) if filtered else None
@@ -141,8 +144,14 @@ def due_at(calendar: WorkingCalendar, start: datetime, time: ProcessingTime) -> 
     if time.unit == TimeUnit.WORKING_HOURS:
         return add_working_time(calendar, start, timedelta(hours=float(value)))
     if time.unit == TimeUnit.DAYS:
-        return add_calendar_days(calendar, start, int(value))
-    return next_working_time(calendar, start)
+        # A part of a calendar day still takes that day.
+        return add_calendar_days(calendar, start, math.ceil(value))
+    # "Trong ngày" (within the day): by the end of the working day the dossier was received on
+    # (the next working day's end when received after hours).
+    begin = next_working_time(calendar, start)
+    local = begin.astimezone(calendar.tz)
+    last_end = calendar.periods_on(local.date())[-1][1]
+    return datetime.combine(local.date(), last_end, tzinfo=calendar.tz)
 
 
 @dataclass(frozen=True)

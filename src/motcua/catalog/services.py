@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from motcua.catalog import national
@@ -55,7 +55,11 @@ class ImportReport:
 
 def _require_catalog_admin(actor: User | None) -> None:
     # The catalog is national data shared by every center: superusers and province admins load it.
-    if actor is None or actor.is_superuser:
+    if actor is None:
+        return
+    if not actor.is_active:
+        raise NotAllowed(_("Tài khoản đã bị khóa."))
+    if actor.is_superuser:
         return
     if not actor.memberships.filter(role=Role.PROVINCE_ADMIN).exists():
         raise NotAllowed(_("Chỉ quản trị cấp tỉnh được nạp danh mục thủ tục."))
@@ -78,8 +82,15 @@ def procedure_import(
             continue
         if source and not normalized["source"]:
             normalized["source"] = source
-        with transaction.atomic():
-            outcome = _procedure_store(normalized)
+        try:
+            with transaction.atomic():
+                outcome = _procedure_store(normalized)
+        except DatabaseError as error:
+            # A value the database refuses (too long, out of range): this record only.
+            report.errors.append(
+                (position, code, _("không lưu được: %(error)s") % {"error": error})
+            )
+            continue
         getattr(report, outcome).append(normalized["code"])
     return report
 
@@ -212,6 +223,8 @@ def process_steps_set(
     for number, step in enumerate(steps, start=1):
         try:
             share = Decimal(str(step.share_percent))
+            if not share.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             raise InvalidInput(
                 _("Bước %(n)d: tỷ lệ thời gian “%(value)s” không phải số.")

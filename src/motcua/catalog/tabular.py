@@ -1,6 +1,7 @@
 """Our own CSV / XLSX layout of procedures, for staff who keep the catalog in a spreadsheet.
 
-One row per procedure and channel-independent content; the columns are in ``COLUMNS``.
+One row per procedure and channel-independent content; the columns are in ``COLUMNS``
+(``fee_kind``: ``charge`` for lệ phí, ``fee`` for phí).
 Documents go one per line in ``documents`` as ``name | originals | copies`` (a line
 ``# case name`` starts a new case); legal bases one per line. The same time and fees apply to
 every channel listed in ``channels``. Rows are turned into national-shape records and imported
@@ -29,6 +30,7 @@ COLUMNS = [
     "channels",
     "time_value",
     "time_unit",
+    "fee_kind",
     "fee_amount_vnd",
     "fee_description",
     "documents",
@@ -69,8 +71,9 @@ def row_to_record(row: dict[str, str]) -> dict[str, Any]:
     unit_text = UNIT_TO_NATIONAL[TimeUnit(unit)] if unit in TimeUnit.values else unit
     fee_amount = row.get("fee_amount_vnd", "").strip()
     fee_description = row.get("fee_description", "").strip()
+    fee_code = "PHI" if row.get("fee_kind", "").strip().lower() == "fee" else "LEPHI"
     fees = (
-        [{"MAPHILEPHI": "LEPHI", "SOTIEN": fee_amount, "DONVI": "Đồng", "MOTA": fee_description}]
+        [{"MAPHILEPHI": fee_code, "SOTIEN": fee_amount, "DONVI": "Đồng", "MOTA": fee_description}]
         if fee_amount or fee_description
         else []
     )
@@ -149,7 +152,7 @@ def normalized_to_row(normalized: dict[str, Any]) -> dict[str, str]:
     """One row of our layout from a canonical record (the first channel's time and fee)."""
     first = normalized["channels"][0]
     time = first["times"][0]
-    fee = first["fees"][0] if first["fees"] else {"amount_vnd": None, "description": ""}
+    fee = first["fees"][0] if first["fees"] else {"kind": "", "amount_vnd": None, "description": ""}
     lines: list[str] = []
     for case in normalized["cases"]:
         if case["name"] or len(normalized["cases"]) > 1:
@@ -167,6 +170,7 @@ def normalized_to_row(normalized: dict[str, Any]) -> dict[str, str]:
         "channels": ",".join(str(c["channel"]) for c in normalized["channels"]),
         "time_value": time["value"],
         "time_unit": time["unit"],
+        "fee_kind": fee["kind"],
         "fee_amount_vnd": "" if fee["amount_vnd"] is None else str(fee["amount_vnd"]),
         "fee_description": fee["description"],
         "documents": "\n".join(lines),

@@ -86,12 +86,15 @@ def procedure_detail_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "catalog/procedure_detail.html", context)
 
 
-def _detail_context(request: HttpRequest, procedure, center_code: str) -> dict:
+def _detail_context(
+    request: HttpRequest, procedure, center_code: str, fixed: Center | None = None
+) -> dict:
+    """``fixed``: the kiosk's own center, whatever else handles the procedure."""
     version = procedure.current_version
     handling = [cp.center for cp in procedure.centers.all() if cp.is_active]
     centers = handling or list(center_list_public())
-    center = next(
-        (c for c in centers if c.code == request.GET.get("center")), centers[0] if centers else None
+    center = fixed or next(
+        (c for c in centers if c.code == center_code), centers[0] if centers else None
     )
     due = None
     time = processing_time_for(version, Channel.IN_PERSON)
@@ -127,17 +130,20 @@ def _kiosk_center(code: str) -> Center:
 
 
 KEYBOARD_ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
+KIOSK_PAGE_SIZE = 20
 
 
 def kiosk_lookup(request: HttpRequest, center: str) -> HttpResponse:
     center_obj = _kiosk_center(center)
     q, field, items = _search(request, center_obj)
+    page = Paginator(items, KIOSK_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "center": center_obj,
         "fields": field_list().filter(procedures__centers__center=center_obj).distinct(),
         "q": q,
         "field": field,
-        "rows": _decorate(items[:30]),
+        "rows": _decorate(page.object_list),
+        "page": page,
         "searched": bool(q or field),
         "keyboard": KEYBOARD_ROWS,
         "digits": "1234567890",
@@ -154,5 +160,5 @@ def kiosk_procedure(request: HttpRequest, center: str, code: str) -> HttpRespons
         procedure = procedure_get(code=code)
     except NotFound:
         raise Http404(_("Không có thủ tục này.")) from None
-    context = _detail_context(request, procedure, center_code=center_obj.code)
+    context = _detail_context(request, procedure, center_code=center_obj.code, fixed=center_obj)
     return render(request, "catalog/kiosk_procedure.html", context)

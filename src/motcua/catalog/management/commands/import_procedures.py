@@ -26,9 +26,13 @@ class Command(BaseCommand):
                 data = json.loads(file.read_text(encoding="utf-8-sig"))
             except (UnicodeDecodeError, json.JSONDecodeError) as error:
                 raise CommandError(f"{file}: not a JSON file ({error})") from None
-            records = data if isinstance(data, list) else data.get("data", data.get("items", []))
-            if not isinstance(records, list):
-                raise CommandError(f"{file}: expected a list of procedure records")
+            if isinstance(data, dict):
+                data = data.get("data", data.get("items"))
+            if not isinstance(data, list):
+                raise CommandError(
+                    f"{file}: expected a list of procedure records (or an object with 'data')"
+                )
+            records = data
         report = procedure_import(actor=None, records=records, source=file.name)
         self.stdout.write(report.summary())
         for position, code, reason in report.errors:
