@@ -18,6 +18,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("motcua.catalog.urls")),
     path("", include("motcua.notifications.urls")),
+    path("", include("motcua.queueing.urls_screens")),
     path("", include("motcua.queueing.urls_display")),
     path("", include("motcua.queueing.urls")),
     path("", include("motcua.web.urls")),

@@ -122,6 +122,7 @@ class DisplayConsumer(_QueueConsumer):
 
 # --- The citizen's phone ---------------------------------------------------------------------
 
+
 def _ticket(token: str) -> Ticket | None:
     return Ticket.objects.select_related("center", "service", "counter").filter(token=token).first()
 
@@ -137,7 +138,9 @@ class TicketConsumer(_QueueConsumer):
         self.status = ""
         self.forwarded: list[str] = []
         await self.accept()
-        ticket = await database_sync_to_async(_ticket)(self.token) if _TOKEN.match(self.token) else None
+        ticket = (
+            await database_sync_to_async(_ticket)(self.token) if _TOKEN.match(self.token) else None
+        )
         if ticket is None:
             await self.close(code=CLOSE_UNKNOWN)
             return

@@ -12,7 +12,9 @@ urlpatterns = [
     # kiosk/<center>/lookup/ (catalog) is matched before these: no queue service may be "lookup".
     path("kiosk/<slug:center>/", views_kiosk.kiosk_home, name="kiosk"),
     path("kiosk/<slug:center>/ticket/<str:token>/", views_kiosk.kiosk_ticket, name="kiosk-ticket"),
-    path("kiosk/<slug:center>/<slug:service_code>/", views_kiosk.kiosk_service, name="kiosk-service"),
+    path(
+        "kiosk/<slug:center>/<slug:service_code>/", views_kiosk.kiosk_service, name="kiosk-service"
+    ),
     # Staff at a counter (logged in) ...
     path("staff/counter/", views_counter.counter_choose, name="counter-choose"),
     path("staff/counter/<int:counter_id>/", views_counter.counter_screen, name="counter"),

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 
 from motcua.queueing import voice
 from motcua.queueing.models import Ticket
@@ -43,7 +43,11 @@ def call_voice(
     return FileResponse(path.open("rb"), content_type="audio/wav")
 
 
+@never_cache
 def ticket_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The citizen's live ticket page (the QR code on the ticket opens it): the number, its
+    status, people ahead and the estimated wait; live over ``/ws/ticket/<token>/``. No personal
+    data. See docs/display.md."""
     ticket = (
         Ticket.objects.select_related("center", "service", "counter").filter(token=token).first()
     )

@@ -127,7 +127,9 @@ def _waiting_context(queue: dict) -> dict:
         {
             "name": name,
             "n": row["n"],
-            "wait_minutes": int((now - row["oldest"]).total_seconds() // 60) if row["oldest"] else 0,
+            "wait_minutes": int((now - row["oldest"]).total_seconds() // 60)
+            if row["oldest"]
+            else 0,
         }
         for name, row in sorted(queue["per_service"].items())
     ]

@@ -41,7 +41,7 @@ def _device_home(device: DeviceToken) -> str:
     if device.purpose == DeviceToken.Purpose.COUNTER_TERMINAL and device.counter_id:
         return reverse("queue_screens:terminal", args=[device.counter_id])
     if device.purpose == DeviceToken.Purpose.DISPLAY:
-        return f"/display/{device.center.code}/"
+        return reverse("display:screen", args=[device.center.code])
     return "/"
 
 
