@@ -194,7 +194,9 @@ def test_counter_action_without_a_ticket_at_the_counter(action, center, counter,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", ["call", "expire", "cancel", "teleport", ""])
-def test_actions_that_are_not_counter_actions_are_refused(action, center, counter, service, official):
+def test_actions_that_are_not_counter_actions_are_refused(
+    action, center, counter, service, official
+):
     ticket = ticket_in("called", center=center, counter=counter, official=official)
     before = snapshot(ticket)
     count = TicketEvent.objects.count()

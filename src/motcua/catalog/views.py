@@ -30,7 +30,7 @@ PAGE_SIZE = 20
 def _qr_svg(url: str) -> str:
     import segno
 
-    return segno.make(url, error="m").svg_inline(scale=4, dark="#14181f", title=url)
+    return segno.make(url, error="m").svg_inline(scale=4, dark="#14181f", title=url, omitsize=True)
 
 
 def _search(request: HttpRequest, center: Center | None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -126,7 +127,7 @@ def device_token_authenticate(
         query = query.filter(purpose__in=list(purposes))
     device = query.first()
     if device is not None:
-        DeviceToken.objects.filter(pk=device.pk).update(last_used_at=timezone.now())
+        _touch(DeviceToken.objects.filter(pk=device.pk))
     return device
 
 
@@ -146,5 +147,17 @@ def api_token_authenticate(*, raw: str) -> User | None:
     )
     if token is None:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    _touch(ApiToken.objects.filter(pk=token.pk))
     return token.user
+
+
+# A screen polls every few seconds: "last used" is kept to the nearest five minutes, not
+# written on every request.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _touch(rows: QuerySet) -> None:
+    now = timezone.now()
+    rows.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOUCH_EVERY)).update(
+        last_used_at=now
+    )

@@ -156,7 +156,9 @@ class Ticket(models.Model):
     STATUS_CHOICES = [(s, s) for s in Status.ALL]
 
     center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="tickets")
+    # The line the ticket waits in now (a transfer changes it) and the one that gave its number.
     service = models.ForeignKey(QueueService, on_delete=models.PROTECT, related_name="tickets")
+    issued_service = models.ForeignKey(QueueService, on_delete=models.PROTECT, related_name="+")
     day = models.DateField(_("ngày"), db_index=True)
     number = models.PositiveIntegerField(_("số"))
     display = models.CharField(_("số hiển thị"), max_length=12)
@@ -191,7 +193,7 @@ class Ticket(models.Model):
         ordering = ["day", "issued_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["service", "day", "number"], name="ticket_number_unique"
+                fields=["issued_service", "day", "number"], name="ticket_number_unique"
             )
         ]
         indexes = [models.Index(fields=["center", "day", "status"], name="ticket_queue_idx")]

@@ -59,7 +59,9 @@ def estimated_wait_minutes(service: QueueService, ahead: int, policy: QueuePolic
     only the people ahead count."""
     counters = max(1, open_counters(service))
     busy = Ticket.objects.filter(
-        counter__in=service.counters.all(), status__in=Status.AT_COUNTER
+        counter__in=service.counters.all(),
+        day=today(service.center),
+        status__in=Status.AT_COUNTER,
     ).count()
     waits_for = ahead + 1 if busy >= counters else max(0, ahead - (counters - busy) + 1)
     if waits_for <= 0:
@@ -130,7 +132,7 @@ def display_state(center: Center, recent: int = 8) -> dict:
     day = today(center)
     at_counters = (
         Ticket.objects.filter(center=center, day=day, status__in=Status.AT_COUNTER)
-        .select_related("counter", "service")
+        .select_related("counter", "service", "center")
         .order_by("-called_at")
     )
     current: dict[int, dict] = {}
@@ -142,7 +144,7 @@ def display_state(center: Center, recent: int = 8) -> dict:
         for t in Ticket.objects.filter(
             center=center, day=day, called_at__isnull=False, counter__isnull=False
         )
-        .select_related("counter", "service")
+        .select_related("counter", "service", "center")
         .order_by("-called_at")[:recent]
     ]
     waiting = {
@@ -174,7 +176,7 @@ def counter_queue(counter: Counter) -> dict:
     }
     oldest = waiting.aggregate(oldest=Min("issued_at"))["oldest"]
     current = (
-        Ticket.objects.filter(counter=counter, status__in=Status.AT_COUNTER)
+        Ticket.objects.filter(counter=counter, day=day, status__in=Status.AT_COUNTER)
         .select_related("service", "priority_group")
         .order_by("-called_at")
         .first()
@@ -192,7 +194,9 @@ def counter_queue(counter: Counter) -> dict:
         if oldest
         else 0,
         "parked": list(
-            Ticket.objects.filter(counter=counter, status=Status.PARKED).select_related("service")
+            Ticket.objects.filter(counter=counter, day=day, status=Status.PARKED).select_related(
+                "service"
+            )
         ),
         "policy": policy_for(counter.center),
     }

@@ -191,6 +191,7 @@ def ticket_issue(
         ticket = Ticket.objects.create(
             center=center,
             service=service,
+            issued_service=service,
             day=day,
             number=number,
             display=service.format_number(number),
@@ -411,6 +412,11 @@ def ticket_act(
     policy = queue_policy(center)
     with transaction.atomic():
         if action == Action.RESUME:
+            state = CounterState.objects.filter(counter=counter).first()
+            if state is not None and state.status == CounterState.Status.PAUSED:
+                raise Conflict(
+                    _("Quầy đang tạm nghỉ. Hãy mở quầy trước khi gọi số."), code="counter_paused"
+                )
             if ticket_id is None:
                 raise InvalidInput(
                     _("Chọn phiếu đang tạm hoãn để tiếp tục."), code="ticket_required"

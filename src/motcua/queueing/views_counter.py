@@ -88,7 +88,7 @@ def _desk(request: HttpRequest, counter_id: int, terminal: bool) -> Desk:
     if not request.user.is_authenticated:
         if request.headers.get("HX-Request") == "true":
             # The session ended while the screen was polling: send the whole page to log in.
-            refused = HttpResponse(status=204)
+            refused = HttpResponse(status=200)
             refused["HX-Redirect"] = f"{reverse('web:login')}?next={screen}"
             raise _Refused(refused)
         raise _Refused(redirect_to_login(screen))
@@ -157,6 +157,8 @@ def _screen_context(desk: Desk) -> dict:
         "called": called,
         "serving": current is not None and current.status == Status.SERVING,
         "can_call": current is None and state != CounterState.Status.PAUSED,
+        # A resumed ticket is called again: not during a break either.
+        "can_resume": current is None and state != CounterState.Status.PAUSED,
         "can_recall": recall_left,
         "can_no_show": called and not recall_left,
         "recall_limit": policy.recall_limit,
@@ -213,10 +215,11 @@ def counter_act(request: HttpRequest, counter_id: int, terminal: bool = False) -
     except _Refused as refused:
         return refused.response
     action = request.POST.get("action", "")
-    who = {"actor": desk.actor, "device": desk.device, "counter": desk.counter}
     try:
         if action == Action.CALL:
-            ticket = services.ticket_call_next(**who)
+            ticket = services.ticket_call_next(
+                actor=desk.actor, device=desk.device, counter=desk.counter
+            )
             if ticket is None:
                 messages.info(request, _("Không có ai đang chờ quầy này."))
             else:
@@ -227,7 +230,9 @@ def counter_act(request: HttpRequest, counter_id: int, terminal: bool = False) -
                 "open": CounterState.Status.OPEN,
                 "close": CounterState.Status.CLOSED,
             }[action]
-            services.counter_set_status(**who, status=status)
+            services.counter_set_status(
+                actor=desk.actor, device=desk.device, counter=desk.counter, status=status
+            )
             messages.success(
                 request,
                 {
@@ -238,7 +243,9 @@ def counter_act(request: HttpRequest, counter_id: int, terminal: bool = False) -
             )
         else:
             ticket = services.ticket_act(
-                **who,
+                actor=desk.actor,
+                device=desk.device,
+                counter=desk.counter,
                 action=action,
                 ticket_id=_int(request.POST.get("ticket")),
                 outcome=request.POST.get("outcome", ""),
@@ -265,6 +272,12 @@ def _done(action: str, ticket: Ticket) -> str:
     if action == Action.NO_SHOW:
         return _("Số %(n)s được ghi là vắng mặt.") % {"n": n}
     if action == Action.TRANSFER:
+        if ticket.target_counter is not None:
+            return _("Đã chuyển số %(n)s sang %(service)s, quầy %(counter)s.") % {
+                "n": n,
+                "service": ticket.service.name,
+                "counter": ticket.target_counter.number,
+            }
         return _("Đã chuyển số %(n)s sang %(service)s.") % {"n": n, "service": ticket.service.name}
     if action == Action.PARK:
         return _("Đã tạm hoãn số %(n)s.") % {"n": n}

@@ -173,7 +173,9 @@ def kiosk_service(request: HttpRequest, center: str, service_code: str) -> HttpR
 def _qr_svg(url: str) -> str:
     import segno
 
-    return segno.make_qr(url, error="m").svg_inline(scale=3, border=2, dark="#000", title=url)
+    return segno.make_qr(url, error="m").svg_inline(
+        scale=3, border=2, dark="#000", omitsize=True, title=url
+    )
 
 
 @never_cache
