@@ -426,27 +426,29 @@ def test_transfer_from_serving(center, service, desk):
     assert desk.call().pk == ticket.pk  # back in its own line, at its place
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Ticket's unique constraint (service, day, number) makes a transfer to a "
-    "service that already issued the same number fail with IntegrityError (a 500)",
-)
 def test_transfer_to_a_service_that_issued_the_same_number(
     center, counter, counter2, service, official
 ):
-    make_service(center, "dat-dai", [counter2])  # numbers 1001.. as well
+    """Was a bug: the unique (service, day, number) made this transfer an IntegrityError (500).
+    A ticket keeps the number of the line that issued it."""
+    land = make_service(center, "dat-dai", [counter2])  # numbers 1001.. as well
     ticket = issue(center)
-    issue(center, "dat-dai")  # 1001 of the land line
+    lands_own = issue(center, "dat-dai")  # 1001 of the land line
     desk = Desk(counter, official)
     desk.call()
 
     moved = desk.act("transfer", target_service_code="dat-dai")
 
-    assert (moved.status, moved.service.code, moved.display) == (
-        "waiting",
-        "dat-dai",
-        ticket.display,
-    )
+    assert (moved.status, moved.service, moved.display) == ("waiting", land, ticket.display)
+    assert Ticket.objects.filter(service=land, number=1001).count() == 2
+    # Both lines go on numbering where they were.
+    assert issue(center).number == 1002
+    assert issue(center, "dat-dai").number == 1002
+    # Issued first (same time, earlier row), the transferred ticket is called first there.
+    other = Desk(counter2, staff("receptionist", center))
+    assert other.call().pk == ticket.pk
+    other.act("no_show")
+    assert other.call().pk == lands_own.pk
 
 
 def test_transfer_refusals(center, other_center, counter, counter2, service, desk):
@@ -504,6 +506,22 @@ def test_park_and_resume(center, service, desk):
     # Served again from the start.
     assert desk.act("start").status == "serving"
     assert desk.act("finish", outcome="advice").status == "finished"
+
+
+def test_no_resume_during_a_break(center, counter, service, desk, official):
+    ticket = issue(center)
+    desk.call()
+    desk.act("park")
+    services.counter_set_status(actor=official, counter=counter, status="paused")
+    count = TicketEvent.objects.count()
+
+    with pytest.raises(Conflict) as refused:
+        desk.act("resume", ticket_id=ticket.pk)
+
+    assert refused.value.code == "counter_paused"
+    ticket.refresh_from_db()
+    assert ticket.status == "parked"
+    assert TicketEvent.objects.count() == count
 
 
 def test_resume_a_ticket_parked_at_another_counter(center, counter, counter2, service, official):
@@ -672,13 +690,16 @@ def test_ticket_ahead_with_the_same_issue_time(center, service):
 
 
 def test_estimated_wait_with_the_default_service_time(
-    center, counter, counter2, service, policy, official
+    center, counter, counter2, service, policy, official, request
 ):
     """(The services to wait for) × 8 minutes ÷ the open counters: with every open counter busy a
     newcomer waits for the people ahead and then for a counter to free up (ahead + 1); with free
     counters, the first people ahead go straight to them."""
     service.counters.add(counter2)
     assert policy.default_service_minutes == 8
+    frozen = time_machine.travel(NOW, tick=False)  # busy counters are counted for today
+    frozen.start()
+    request.addfinalizer(frozen.stop)
 
     def estimate(ahead):
         return selectors.estimated_wait_minutes(service, ahead, policy)

@@ -291,12 +291,6 @@ def hold_at(monkeypatch, name: str, barrier: threading.Barrier) -> None:
     monkeypatch.setattr(services, name, held)
 
 
-@pytest.mark.xfail(
-    POSTGRES,
-    strict=True,
-    reason="BUG: ticket_issue counts a phone's remote tickets before taking any lock "
-    "(read-then-write), so two simultaneous remote requests both pass remote_per_phone_per_day",
-)
 def test_the_remote_limit_holds_under_simultaneous_requests(center, service, monkeypatch):
     policy = services.queue_policy(center)
     policy.remote_enabled = True
@@ -319,13 +313,6 @@ def test_the_remote_limit_holds_under_simultaneous_requests(center, service, mon
     assert len(refused) == 1 and refused[0].code == "remote_limit"
 
 
-@pytest.mark.xfail(
-    POSTGRES,
-    strict=True,
-    reason="BUG: ticket_act (resume) checks the counter's current ticket without locking the "
-    "counter (ticket_call_next locks CounterState, ticket_act does not), so a resume and a "
-    "call-next at once leave two tickets at one counter",
-)
 def test_resume_and_call_next_at_once_leave_one_ticket_at_the_counter(
     center, counter, service, official, monkeypatch
 ):
@@ -350,12 +337,6 @@ def test_resume_and_call_next_at_once_leave_one_ticket_at_the_counter(
     assert len(refused) == 1 and refused[0].code == "ticket_at_counter"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ticket_issue stamps issued_at before it takes the number (before the "
-    "transaction and the sequence row lock), and calls go by issued_at: of two tickets issued "
-    "at once, the higher number can be called first",
-)
 def test_tickets_issued_at_once_are_called_in_the_order_of_their_numbers(
     frozen, center, counter, service, official, monkeypatch
 ):

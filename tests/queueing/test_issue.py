@@ -150,11 +150,6 @@ def test_inside_issuing_hours(center, service, moment):
     assert issue(center, now=moment).issued_at == moment
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the default issuing window is the first period's start to the last period's "
-    "end (services._issuing_window), so tickets are issued during the lunch break",
-)
 @pytest.mark.parametrize("moment", [at(11, 30), at(12, 0), at(13, 29)], ids=str)
 def test_no_tickets_during_the_lunch_break(center, service, moment):
     with pytest.raises(Conflict) as refused:

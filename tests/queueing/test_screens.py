@@ -248,7 +248,10 @@ def test_refusals_are_shown_big_and_issue_nothing(client, center, kiosk, service
         response = client.post("/kiosk/hanh-phuc/ho-tich/", {"priority": ""})
     assert response.status_code == 409
     body = response.content.decode()
-    assert 'data-testid="kiosk-error">Dịch vụ này phát số từ 07:30 đến 17:30.<' in body
+    assert (
+        'data-testid="kiosk-error">Ngoài giờ phát số. Giờ làm việc hôm nay: 07:30–11:30, 13:30–17:30.<'
+        in body
+    )
     assert "Về màn hình chính" in body
     with time_machine.travel(at(9, 0, day=28), tick=True):  # a Saturday
         response = client.post("/kiosk/hanh-phuc/ho-tich/", {"priority": ""})

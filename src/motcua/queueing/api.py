@@ -7,6 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from motcua.errors import NotFound
 from motcua.organization.identity import caller
@@ -115,7 +116,7 @@ def ticket_create(request: HttpRequest, center: str, payload: TicketIn):
         appointment_code=payload.appointment_code or "",
         phone=payload.phone or "",
     )
-    return 201, ticket_out(request, ticket)
+    return Status(201, ticket_out(request, ticket))
 
 
 class TicketStatusOut(Schema):

@@ -44,7 +44,7 @@ def mean_service_minutes(service: QueueService, policy: QueuePolicy) -> float:
     stats = Ticket.objects.filter(
         service=service, status=Status.FINISHED, finished_at__gte=since, serving_at__isnull=False
     ).aggregate(n=Count("id"), mean=Avg(duration))
-    if stats["n"] and stats["n"] >= MIN_SAMPLES and stats["mean"]:
+    if stats["n"] and stats["n"] >= MIN_SAMPLES and stats["mean"] is not None:
         return max(1.0, stats["mean"].total_seconds() / 60)
     return float(policy.default_service_minutes)
 

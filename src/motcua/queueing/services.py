@@ -114,14 +114,29 @@ def issuer_check(*, issuer: Issuer, center: Center) -> None:
         raise InvalidInput(_("Nguồn cấp số không hợp lệ."))
 
 
-def _issuing_window(service: QueueService, center: Center, local_now: datetime) -> tuple:
+def _issuing_check(service: QueueService, center: Center, local_now: datetime) -> None:
+    """Tickets are issued inside the service's own hours, or else inside the center's working
+    periods of the day (not during the lunch break)."""
     calendar = center_calendar(center=center)
     periods = calendar.periods_on(local_now.date())
     if not periods:
         raise Conflict(_("Hôm nay trung tâm không làm việc."), code="closed_today")
-    start = service.issue_from or periods[0][0]
-    end = service.issue_until or periods[-1][1]
-    return start, end
+    if service.issue_from or service.issue_until:
+        start = service.issue_from or periods[0][0]
+        end = service.issue_until or periods[-1][1]
+        if not start <= local_now.time() < end:
+            raise Conflict(
+                _("Dịch vụ này phát số từ %(start)s đến %(end)s.")
+                % {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")},
+                code="outside_issuing_hours",
+            )
+        return
+    if not any(start <= local_now.time() < end for start, end in periods):
+        hours = ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in periods)
+        raise Conflict(
+            _("Ngoài giờ phát số. Giờ làm việc hôm nay: %(hours)s.") % {"hours": hours},
+            code="outside_issuing_hours",
+        )
 
 
 def ticket_issue(
@@ -151,13 +166,7 @@ def ticket_issue(
         if group is None:
             raise InvalidInput(_("Nhóm ưu tiên không hợp lệ."), code="unknown_priority_group")
     local_now = _local_now(center, now)
-    start, end = _issuing_window(service, center, local_now)
-    if not start <= local_now.time() < end:
-        raise Conflict(
-            _("Dịch vụ này phát số từ %(start)s đến %(end)s.")
-            % {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")},
-            code="outside_issuing_hours",
-        )
+    _issuing_check(service, center, local_now)
     policy = queue_policy(center)
     if issuer.source == Ticket.Source.REMOTE:
         if not (policy.remote_enabled and service.allow_remote):
@@ -172,6 +181,8 @@ def ticket_issue(
     day = local_now.date()
     with transaction.atomic():
         if issuer.source == Ticket.Source.REMOTE:
+            # One remote issue at a time per center, so the per-phone count cannot be raced.
+            QueuePolicy.objects.select_for_update().filter(pk=policy.pk).first()
             taken = Ticket.objects.filter(
                 center=center, day=day, phone=phone, source=Ticket.Source.REMOTE
             ).count()
@@ -182,6 +193,9 @@ def ticket_issue(
                     code="remote_limit",
                 )
         number, issued = _next_number(service, day)
+        if now is None:
+            # Taken under the number's lock: a higher number is never issued "earlier".
+            local_now = _local_now(center, None)
         if number > service.number_end:
             raise Conflict(_("Dịch vụ này đã hết số trong ngày."), code="range_used_up")
         if service.daily_cap is not None and issued > service.daily_cap:
@@ -411,9 +425,10 @@ def ticket_act(
     local_now = _local_now(center, now)
     policy = queue_policy(center)
     with transaction.atomic():
+        # Every action on a counter holds its state row, as a call does: one at a time.
+        state, _created = CounterState.objects.select_for_update().get_or_create(counter=counter)
         if action == Action.RESUME:
-            state = CounterState.objects.filter(counter=counter).first()
-            if state is not None and state.status == CounterState.Status.PAUSED:
+            if state.status == CounterState.Status.PAUSED:
                 raise Conflict(
                     _("Quầy đang tạm nghỉ. Hãy mở quầy trước khi gọi số."), code="counter_paused"
                 )
