@@ -74,12 +74,21 @@ def main() -> None:
             samples.append((time.perf_counter() - started) * 1000)
         samples.sort()
         rows.append(
-            (query, statistics.median(samples), samples[int(len(samples) * 0.99) - 1], len(procedure_list(q=query)[1]))
+            (
+                query,
+                statistics.median(samples),
+                samples[int(len(samples) * 0.99) - 1],
+                len(procedure_list(q=query)[1]),
+            )
         )
     from django.db import connection
 
-    print(f"\nCatalog search — {len(records)} procedures, {connection.vendor}, {args.rounds} rounds per query")
-    print(f"Import: {import_seconds:.1f} s; first query (builds the index): {first_query_ms:.0f} ms\n")
+    print(
+        f"\nCatalog search — {len(records)} procedures, {connection.vendor}, {args.rounds} rounds per query"
+    )
+    print(
+        f"Import: {import_seconds:.1f} s; first query (builds the index): {first_query_ms:.0f} ms\n"
+    )
     print("| query | p50 ms | p99 ms | hits |")
     print("|---|---:|---:|---:|")
     for query, p50, p99, hits in rows:

@@ -47,12 +47,16 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     province = Province.objects.create(code="p", name="P")
     center = Center.objects.create(province=province, code="c", name="C", unit_code="000.00.10.H99")
-    service = QueueService.objects.create(center=center, code="s", name="S", number_start=1, number_end=9999)
-    counters = [Counter.objects.create(center=center, number=n + 1, name=f"Q{n + 1}") for n in range(args.counters)]
+    service = QueueService.objects.create(
+        center=center, code="s", name="S", number_start=1, number_end=9999
+    )
+    counters = [
+        Counter.objects.create(center=center, number=n + 1, name=f"Q{n + 1}")
+        for n in range(args.counters)
+    ]
     service.counters.set(counters)
     services.priority_groups_ensure(center)
-    issuer = services.Issuer(source="staff", user=None)
-    # Staff issuing without a user: allowed only through a kiosk or staff; use a kiosk device.
+    # Tickets come from a kiosk, as in a hall; an admin works the counters.
     from django.contrib.auth.models import User
 
     from motcua.organization.services import device_token_create, membership_grant
@@ -83,9 +87,7 @@ def main() -> None:
         services.counter_set_status(actor=admin, counter=counter, status="open")
     pending = sorted(events, key=lambda e: e[0])
     now = start
-    while pending or any(
-        Ticket.objects.filter(status__in=["waiting", "called", "serving"]).exists() for _ in [0]
-    ):
+    while pending or Ticket.objects.filter(status__in=["waiting", "called", "serving"]).exists():
         next_free = min(free_at.values())
         next_arrival = pending[0][0] if pending else None
         if next_arrival is not None and next_arrival <= next_free:
@@ -93,7 +95,9 @@ def main() -> None:
             pending.pop(0)
             traveller.move_to(now)
             group = rng.choice(["elderly", "disabled"]) if rng.random() < 0.12 else None
-            ticket = services.ticket_issue(issuer=issuer, center=center, service_code="s", priority_group_code=group, now=now)
+            ticket = services.ticket_issue(
+                issuer=issuer, center=center, service_code="s", priority_group_code=group, now=now
+            )
             estimates[ticket.pk] = ticket_public(ticket)["estimated_wait_minutes"]
             continue
         counter_id = min(free_at, key=free_at.get)
@@ -102,7 +106,9 @@ def main() -> None:
         counter = next(c for c in counters if c.pk == counter_id)
         current = Ticket.objects.filter(counter=counter, status="serving").first()
         if current is not None:
-            services.ticket_act(actor=admin, counter=counter, action="finish", outcome="advice", now=now)
+            services.ticket_act(
+                actor=admin, counter=counter, action="finish", outcome="advice", now=now
+            )
         ticket = services.ticket_call_next(actor=admin, counter=counter, now=now)
         if ticket is None:
             if not pending:
@@ -119,8 +125,12 @@ def main() -> None:
         free_at[counter_id] = now + timedelta(minutes=rng.expovariate(1 / args.mean_service))
     clock.stop()
     absolute = sorted(abs(e) for e in errors)
-    print(f"\nEstimated wait vs real wait — {len(errors)} tickets, {args.per_hour}/h, {args.counters} counters, mean service {args.mean_service} min")
-    print("| mean abs error (min) | median abs error | p90 abs error | bias (mean est − real) | mean real wait |")
+    print(
+        f"\nEstimated wait vs real wait — {len(errors)} tickets, {args.per_hour}/h, {args.counters} counters, mean service {args.mean_service} min"
+    )
+    print(
+        "| mean abs error (min) | median abs error | p90 abs error | bias (mean est − real) | mean real wait |"
+    )
     print("|---:|---:|---:|---:|---:|")
     print(
         f"| {statistics.mean(absolute):.1f} | {statistics.median(absolute):.1f} | "

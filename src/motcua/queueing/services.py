@@ -538,6 +538,28 @@ def tickets_expire(*, center: Center, now: datetime | None = None) -> int:
     return count
 
 
+def tickets_expire_after_closing(*, now: datetime | None = None) -> int:
+    """For every center whose working day is over (or that has tickets of past days still
+    open), expire what still waits. Run every minute by ``motcua worker``."""
+    moment = now or timezone.now()
+    count = 0
+    open_centers = Center.objects.filter(
+        tickets__status__in=[Status.WAITING, Status.CALLED, Status.PARKED]
+    ).distinct()
+    for center in open_centers:
+        calendar = center_calendar(center=center)
+        local = moment.astimezone(calendar.tz)
+        periods = calendar.periods_on(local.date())
+        stale = Ticket.objects.filter(
+            center=center,
+            day__lt=local.date(),
+            status__in=[Status.WAITING, Status.CALLED, Status.PARKED],
+        ).exists()
+        if stale or not periods or local.time() >= periods[-1][1]:
+            count += tickets_expire(center=center, now=moment)
+    return count
+
+
 def ticket_cancel(*, token: str, now: datetime | None = None) -> Ticket:
     """The citizen holding the ticket gives it up (from the phone page)."""
     with transaction.atomic():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.queueing import views
+from motcua.queueing import views, views_remote
 
 app_name = "queueing"
 
@@ -11,4 +11,5 @@ urlpatterns = [
         name="call-voice",
     ),
     path("t/<str:token>/", views.ticket_page, name="ticket-page"),
+    path("queue/<slug:center>/", views_remote.remote_ticket, name="remote"),
 ]

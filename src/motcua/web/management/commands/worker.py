@@ -1,6 +1,7 @@
 """``motcua worker``: runs background tasks queued in the database (django-tasks-db); every
-minute sends the notifications that are due (retries, and any whose task was lost), and every
-hour removes cached call audio older than a week."""
+minute sends the notifications that are due (retries, and any whose task was lost) and expires
+the tickets still waiting at centers that have closed, and every hour removes cached call audio
+older than a week."""
 
 import logging
 import threading
@@ -20,6 +21,7 @@ VOICE_KEEP_SECONDS = 7 * 24 * 3600
 def _flush_loop(stop: threading.Event) -> None:
     from motcua.notifications.services import notifications_flush
     from motcua.queueing import voice
+    from motcua.queueing.services import tickets_expire_after_closing
 
     rounds = 0
     while not stop.wait(FLUSH_EVERY_SECONDS):
@@ -27,6 +29,8 @@ def _flush_loop(stop: threading.Event) -> None:
         try:
             close_old_connections()
             notifications_flush()
+            # Waiting tickets expire when their center closes.
+            tickets_expire_after_closing()
             if rounds % 60 == 1:
                 # Spoken calls older than a week are never asked for again.
                 voice.prune(older_than_seconds=VOICE_KEEP_SECONDS)
