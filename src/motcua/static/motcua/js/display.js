@@ -225,7 +225,9 @@
     socket.onopen = function () {
       attempt = 0; setLink(true); stopPolling();
       clearInterval(resyncTimer);
-      resyncTimer = setInterval(function () { socket.send('{"type":"state"}'); }, 60000);
+      // A resync every 10 s also covers changes made by another process without Redis (the
+      // in-memory channel layer does not cross processes: e.g. simulate_queue in the demo).
+      resyncTimer = setInterval(function () { socket.send('{"type":"state"}'); }, 10000);
     };
     socket.onmessage = function (event) {
       try { onMessage(JSON.parse(event.data)); } catch (e) { /* a bad message is skipped */ }
