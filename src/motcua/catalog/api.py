@@ -15,6 +15,7 @@ from motcua.catalog.selectors import (
     due_at,
     field_list,
     in_rank_order,
+    portal_url,
     procedure_channels,
     procedure_get,
     procedure_list,
@@ -201,14 +202,6 @@ class ProcedureDetail(Schema):
     centers: list[CenterRef]
     portal_url: str
     due_if_received_now: str | None = None
-
-
-def portal_url(procedure: Procedure) -> str:
-    """The procedure's page on the National Public Service Portal (by its base code)."""
-    return (
-        "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html"
-        f"?ma_thu_tuc={procedure.base_code}"
-    )
 
 
 @router.get("procedures/{code}", response={200: ProcedureDetail, 404: ErrorOut}, auth=None)

@@ -128,6 +128,14 @@ def procedure_get(*, code: str) -> Procedure:
     return procedure
 
 
+def portal_url(procedure: Procedure) -> str:
+    """The procedure's page on the National Public Service Portal (by its base code)."""
+    return (
+        "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html"
+        f"?ma_thu_tuc={procedure.base_code}"
+    )
+
+
 def processing_time_for(
     version: ProcedureVersion, channel: int = Channel.IN_PERSON
 ) -> ProcessingTime | None:

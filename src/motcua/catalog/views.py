@@ -8,12 +8,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.catalog.api import portal_url
 from motcua.catalog.models import Channel, Field
 from motcua.catalog.selectors import (
     due_at,
     field_list,
     in_rank_order,
+    portal_url,
     procedure_channels,
     procedure_get,
     procedure_list,
