@@ -5,7 +5,6 @@ update so two workers never send the same message at once (SQLite and PostgreSQL
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +33,8 @@ from motcua.notifications.models import (
 )
 from motcua.organization.models import Center, Role
 from motcua.organization.selectors import ADMIN_ROLES, user_has_role
+from motcua.phones import ANY as ANY_PHONE
+from motcua.phones import normalize_phone
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 # A claimed message not finished within this time is taken back (its worker died).
 LEASE = timedelta(minutes=5)
 OPT_OUT_SALT = "motcua.notifications.opt-out"
-_PHONE = re.compile(r"^\+?\d{9,15}$")
 
 
 # --- Templates ------------------------------------------------------------------------------
@@ -139,10 +139,8 @@ def normalize_recipient(channel: str, recipient: str) -> str:
                 _("Địa chỉ thư điện tử “%(value)s” không hợp lệ.") % {"value": recipient}
             ) from None
         return recipient.lower()
-    phone = re.sub(r"[\s.\-()]", "", recipient)
-    if phone.startswith("+84"):
-        phone = "0" + phone[3:]
-    if not _PHONE.match(phone):
+    phone = normalize_phone(recipient)
+    if not ANY_PHONE.match(phone):
         raise InvalidInput(_("Số điện thoại “%(value)s” không hợp lệ.") % {"value": recipient})
     return phone
 

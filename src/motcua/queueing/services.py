@@ -10,7 +10,6 @@ never get the same ticket.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,8 @@ from django.utils.translation import gettext as _
 from motcua.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from motcua.organization.models import Center, Counter, DeviceToken, Role
 from motcua.organization.selectors import center_calendar, user_has_role
+from motcua.phones import VIETNAMESE as VIETNAMESE_PHONE
+from motcua.phones import normalize_phone
 from motcua.queueing import events
 from motcua.queueing.models import (
     CounterState,
@@ -47,7 +48,6 @@ DEFAULT_PRIORITY_GROUPS = [
 ]
 # A remote ticket holder gets a message when this many people are ahead of them.
 NOTIFY_WHEN_AHEAD = 3
-_PHONE = re.compile(r"^0\d{9,10}$")
 
 
 def queue_policy(center: Center) -> QueuePolicy:
@@ -173,10 +173,8 @@ def ticket_issue(
             raise NotAllowed(
                 _("Trung tâm không cho lấy số từ xa cho dịch vụ này."), code="remote_disabled"
             )
-        phone = re.sub(r"[\s.\-()]", "", phone or "")
-        if phone.startswith("+84"):
-            phone = "0" + phone[3:]
-        if not _PHONE.match(phone):
+        phone = normalize_phone(phone)
+        if not VIETNAMESE_PHONE.match(phone):
             raise InvalidInput(_("Cần số điện thoại hợp lệ để lấy số từ xa."), code="invalid_phone")
     day = local_now.date()
     with transaction.atomic():
