@@ -82,6 +82,20 @@ def live_server_url(transactional_db) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture
+def fresh_channel_layer(settings):
+    """A new channel layer for the test (changing the setting drops the cached one, which an
+    in-memory layer ties to one event loop); on Redis, a prefix of its own so that other test
+    runs on the same server do not talk to this one."""
+    import json
+    import uuid
+
+    layers = json.loads(json.dumps(settings.CHANNEL_LAYERS))
+    if "Redis" in layers["default"]["BACKEND"]:
+        layers["default"]["CONFIG"]["prefix"] = f"motcua-test-{uuid.uuid4().hex[:12]}"
+    settings.CHANNEL_LAYERS = layers
+
+
 # --- Browser -------------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")

@@ -8,10 +8,8 @@ on a Wednesday at 09:00: the live server runs in this process and sees it too.
 from __future__ import annotations
 
 import io
-import json
 import re
 import time
-import uuid
 import wave
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -24,7 +22,11 @@ from motcua.queueing.models import QueueService
 from tests.browser.axe import assert_accessible
 from tests.factories import PASSWORD, CounterFactory, staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
@@ -33,16 +35,6 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 def frozen():
     with time_machine.travel(NOW, tick=True):
         yield
-
-
-@pytest.fixture(autouse=True)
-def fresh_channel_layer(settings):
-    """A channel layer of this test's server (an in-memory layer is bound to one event loop); on
-    Redis, a prefix of its own so that other test runs on the same server do not talk to it."""
-    layers = json.loads(json.dumps(settings.CHANNEL_LAYERS))
-    if "Redis" in layers["default"]["BACKEND"]:
-        layers["default"]["CONFIG"]["prefix"] = f"motcua-test-{uuid.uuid4().hex[:12]}"
-    settings.CHANNEL_LAYERS = layers
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ and asks for the spoken call's audio."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,17 +20,13 @@ from motcua.queueing.models import QueueService
 from tests.browser.axe import assert_accessible
 from tests.factories import PASSWORD, CounterFactory, staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
 WEDNESDAY_9AM = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-
-
-@pytest.fixture(autouse=True)
-def fresh_channel_layer(settings):
-    layers = json.loads(json.dumps(settings.CHANNEL_LAYERS))
-    if "Redis" in layers["default"]["BACKEND"]:
-        layers["default"]["CONFIG"]["prefix"] = f"motcua-test-{uuid.uuid4().hex[:12]}"
-    settings.CHANNEL_LAYERS = layers
 
 
 def test_kiosk_ticket_called_at_the_counter_appears_on_the_display(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
@@ -22,17 +21,10 @@ from motcua.queueing.consumers import CLOSE_UNKNOWN
 from motcua.queueing.models import QueuePolicy
 from tests.queueing.conftest import issue, later
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_channel_layer(settings):
-    """A new channel layer per test (changing the setting drops the cached one); on Redis, a
-    prefix of its own so that other test runs on the same server do not talk to this one."""
-    layers = json.loads(json.dumps(settings.CHANNEL_LAYERS))
-    if "Redis" in layers["default"]["BACKEND"]:
-        layers["default"]["CONFIG"]["prefix"] = f"motcua-test-{uuid.uuid4().hex[:12]}"
-    settings.CHANNEL_LAYERS = layers
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
 
 @pytest.fixture(autouse=True)

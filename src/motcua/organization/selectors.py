@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -104,6 +105,11 @@ def center_week(*, center: Center) -> tuple[tuple[tuple[Period, ...], ...], tupl
         days[row.weekday].append((row.start, row.end))
     week = tuple(tuple(day) for day in days)
     return week, week[0] or DEFAULT_PERIODS
+
+
+def center_now(*, center: Center, now: datetime | None = None) -> datetime:
+    """``now`` (default: this instant) in the center's own time zone."""
+    return (now or timezone.now()).astimezone(ZoneInfo(center.time_zone))
 
 
 def center_calendar(*, center: Center) -> WorkingCalendar:

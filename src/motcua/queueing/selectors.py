@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Mi
 from django.utils import timezone
 
 from motcua.organization.models import Center, Counter
-from motcua.organization.selectors import center_calendar
+from motcua.organization.selectors import center_now
 from motcua.queueing.models import CounterState, QueuePolicy, QueueService, Ticket
 from motcua.queueing.workflow import Status
 
@@ -74,7 +74,7 @@ def policy_for(center: Center) -> QueuePolicy:
 
 
 def today(center: Center):
-    return timezone.now().astimezone(center_calendar(center=center).tz).date()
+    return center_now(center=center).date()
 
 
 def service_list(center: Center) -> list[dict]:

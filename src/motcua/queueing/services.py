@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from motcua.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from motcua.organization.models import Center, Counter, DeviceToken, Role
-from motcua.organization.selectors import center_calendar, user_has_role
+from motcua.organization.selectors import center_calendar, center_now, user_has_role
 from motcua.phones import VIETNAMESE as VIETNAMESE_PHONE
 from motcua.phones import normalize_phone
 from motcua.queueing import events
@@ -66,8 +66,7 @@ def priority_groups_ensure(center: Center) -> None:
 
 
 def _local_now(center: Center, now: datetime | None) -> datetime:
-    calendar = center_calendar(center=center)
-    return (now or timezone.now()).astimezone(calendar.tz)
+    return center_now(center=center, now=now)
 
 
 def _event(

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -19,7 +20,9 @@ from motcua.workcalendar.calendar import (
 from motcua.workcalendar.models import CalendarOverride
 
 
+@lru_cache(maxsize=64)
 def _package_year(year: int, language: str = "vi") -> holidays.HolidayBase:
+    """The national calendar of a year (about 4 ms to compute, so once per process; read only)."""
     return holidays.country_holidays(
         "VN", years=year, language="en_US" if language == "en" else "vi"
     )
