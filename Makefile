@@ -4,8 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 MOTCUA := $(VENV)/bin/motcua
 # Debian packages the test suite needs: a browser, fonts with Vietnamese, gettext, voice.
-TEST_DEBS := chromium fonts-noto-core fonts-dejavu-core gettext espeak-ng
-DEMO_DEBS := gettext
+TEST_DEBS := chromium fonts-noto-core fonts-dejavu-core gettext espeak-ng libpango-1.0-0 libpangoft2-1.0-0 poppler-utils zbar-tools
+DEMO_DEBS := gettext fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: demo test lint fmt venv messages clean help
 

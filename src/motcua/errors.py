@@ -36,3 +36,8 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"

@@ -160,6 +160,7 @@ def procedures(
 
 
 class DocumentOut(Schema):
+    id: int
     name: str
     originals: int
     copies: int
@@ -247,6 +248,7 @@ def procedure_detail(
                 name=case.name,
                 documents=[
                     DocumentOut(
+                        id=d.pk,
                         name=d.name,
                         originals=d.originals,
                         copies=d.copies,

@@ -6,7 +6,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from motcua.appointments.api import router as appointments_router
 from motcua.catalog.api import router as catalog_router
+from motcua.dossiers.api import router as dossiers_router
 from motcua.errors import ServiceError
 from motcua.organization.api import auth_router, calendar_router, centers_router
 from motcua.queueing.api import router as queue_router
@@ -43,7 +45,10 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return error_response(request, exc.status, exc.code, exc.message, **exc.details)
+    response = error_response(request, exc.status, exc.code, exc.message, **exc.details)
+    if "retry_after" in exc.details:
+        response["Retry-After"] = str(exc.details["retry_after"])
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -67,3 +72,5 @@ api.add_router("/centers", centers_router)
 api.add_router("/calendar/", calendar_router)
 api.add_router("/", catalog_router)
 api.add_router("/", queue_router)
+api.add_router("/", dossiers_router)
+api.add_router("/", appointments_router)

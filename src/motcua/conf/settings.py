@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.notifications",
     "motcua.queueing",
+    "motcua.dossiers",
+    "motcua.appointments",
     "motcua.realtime",
     "motcua.web",
     "motcua.demo",
@@ -147,7 +149,10 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
+    # MOTCUA_TEST_SQLITE lets two test runs on one checkout use separate files.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
+        "MOTCUA_TEST_SQLITE", str(VAR_DIR / "test.sqlite3")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ----------------------------------------------------------
@@ -227,6 +232,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- Outside services (used by later modules; empty means "not configured") -----------------
 # The address citizens reach the site at, for links in messages (tracking, opting out).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# How many reverse proxies (nginx) stand in front: the client address is read from
+# X-Forwarded-For only then (rate limits key on it).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# --- Dossiers ------------------------------------------------------------------------------
+DOSSIER_UPLOAD_MAX_BYTES = int(float(os.environ.get("DOSSIER_UPLOAD_MAX_MB", "10")) * 1024 * 1024)
+# (requests, seconds) per client address: public lookups, and online submissions. Mobile
+# carriers put many citizens behind one address, so the limits stop floods, not people.
+DOSSIER_LOOKUP_LIMIT = (60, 300)
+DOSSIER_SUBMIT_LIMIT = (20, 3600)
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 # The gateway's request body, a JSON template with $to, $text and $reference; extra headers.

@@ -20,6 +20,8 @@ STANDARD_WEEK = [[MORNING, AFTERNOON]] * 5 + [[], []]
 # Nghĩa Hành also receives on Saturday mornings (a center may configure its own week).
 SATURDAY_MORNING_WEEK = [[MORNING, AFTERNOON]] * 5 + [[(time(7, 30), time(11, 30))], []]
 
+# "dossiers": the history the demo makes (see history.py): dossiers received on a working day,
+# and the shares received online and by post (the rest in person), after the seed articles.
 CENTERS: list[dict[str, Any]] = [
     {
         "code": "hanh-phuc",
@@ -29,6 +31,8 @@ CENTERS: list[dict[str, Any]] = [
         "phone": "0258 3800 101",
         "week": STANDARD_WEEK,
         "prefix": "hp",
+        # 93.7 % online and 287 of 4,346 by post (the seed article); almost nobody in person.
+        "dossiers": {"per_day": 4, "online": 0.92, "postal": 0.06},
         "counters": [
             (1, "Quầy ưu tiên", "van-phong", True),
             (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
@@ -45,6 +49,7 @@ CENTERS: list[dict[str, Any]] = [
         "phone": "0258 3800 202",
         "week": STANDARD_WEEK,
         "prefix": "nc",
+        "dossiers": {"per_day": 3, "online": 0.87, "postal": 0.03},
         "counters": [
             (1, "Quầy ưu tiên", "van-phong", True),
             (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
@@ -60,6 +65,7 @@ CENTERS: list[dict[str, Any]] = [
         "phone": "0258 3800 303",
         "week": STANDARD_WEEK,
         "prefix": "cr",
+        "dossiers": {"per_day": 3, "online": 0.86, "postal": 0.02},
         "counters": [
             (1, "Quầy ưu tiên (người cao tuổi, người khuyết tật)", "van-phong", True),
             (2, "Hộ tịch", "van-hoa-xa-hoi", False),
@@ -76,6 +82,8 @@ CENTERS: list[dict[str, Any]] = [
         "phone": "0258 3800 404",
         "week": STANDARD_WEEK,
         "prefix": "vp",
+        # 97 % online (the seed article).
+        "dossiers": {"per_day": 3, "online": 0.95, "postal": 0.02},
         "counters": [
             (1, "Quầy ưu tiên", "van-phong", True),
             (2, "Hướng dẫn nộp hồ sơ trực tuyến", "van-phong", False),
@@ -90,6 +98,8 @@ CENTERS: list[dict[str, Any]] = [
         "phone": "0255 3800 505",
         "week": SATURDAY_MORNING_WEEK,
         "prefix": "nh",
+        # Postal staff work inside the center.
+        "dossiers": {"per_day": 3, "online": 0.88, "postal": 0.06},
         "counters": [
             (1, "Quầy ưu tiên", "van-phong", True),
             (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
@@ -172,4 +182,93 @@ QUEUE_SERVICES = [
         [4],
     ),
     ("khac", "Hỏi đáp, hướng dẫn, thủ tục khác", 1, 999, "A", ["cu-tru", "hoi-quy"], [2, 3, 4, 5]),
+]
+
+
+# --- Dossier history (history.py) -------------------------------------------------------------
+
+# How often each field is asked for (relative; the fields not named: 1). Certification and civil
+# status make most of a commune's dossiers.
+FIELD_SHARES = {
+    "chung-thuc": 30.0,
+    "ho-tich": 30.0,
+    "dat-dai": 8.0,
+    "bao-tro-xa-hoi": 6.0,
+    "xay-dung": 5.0,
+    "ho-kinh-doanh": 5.0,
+    "nguoi-co-cong": 3.0,
+    "cu-tru": 2.0,
+}
+# The first decision on a dossier, by channel: most are complete.
+DECISION_SHARES = {
+    "online": {"accept": 0.86, "supplement": 0.10, "refuse": 0.04},
+    "in_person": {"accept": 0.90, "supplement": 0.07, "refuse": 0.03},
+    "postal": {"accept": 0.88, "supplement": 0.08, "refuse": 0.04},
+}
+
+FAMILY_NAMES = [
+    ("Nguyễn", 38),
+    ("Trần", 11),
+    ("Lê", 9),
+    ("Phạm", 7),
+    ("Hoàng", 5),
+    ("Huỳnh", 4),
+    ("Phan", 4),
+    ("Vũ", 4),
+    ("Võ", 4),
+    ("Đặng", 2),
+    ("Bùi", 2),
+    ("Đỗ", 2),
+    ("Hồ", 2),
+    ("Ngô", 2),
+    ("Dương", 1),
+    ("Lý", 1),
+    ("Trương", 1),
+    ("Đinh", 1),
+]
+MIDDLE_NAMES_MALE = ["Văn", "Văn", "Đức", "Minh", "Quốc", "Hữu", "Thanh", "Công", "Xuân", "Ngọc"]
+MIDDLE_NAMES_FEMALE = ["Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Minh", "Bảo", "Hoài", "Kim"]
+GIVEN_NAMES_MALE = [
+    "An", "Bình", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Hoàng", "Hùng", "Huy", "Khánh",
+    "Khoa", "Long", "Lộc", "Minh", "Nam", "Nghĩa", "Phong", "Phúc", "Quang", "Sơn", "Tài",
+    "Thắng", "Thành", "Tiến", "Toàn", "Trung", "Tuấn", "Việt", "Vinh",
+]  # fmt: skip
+GIVEN_NAMES_FEMALE = [
+    "Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hồng", "Huyền", "Hương",
+    "Lan", "Liên", "Linh", "Loan", "Mai", "My", "Nga", "Ngân", "Nhung", "Oanh", "Phương",
+    "Quỳnh", "Tâm", "Thảo", "Thủy", "Trang", "Tuyết", "Vân", "Yến",
+]  # fmt: skip
+HAMLETS = [
+    "Thôn Đông",
+    "Thôn Tây",
+    "Thôn Trung",
+    "Thôn Bắc",
+    "Thôn Phú Lộc",
+    "Thôn Tân An",
+    "Tổ dân phố 1",
+    "Tổ dân phố 3",
+    "Tổ dân phố 5",
+    "Tổ dân phố Tân Sơn",
+    "Số 12 đường Lê Lợi",
+    "Số 45 đường Trần Phú",
+    "Số 7 hẻm 21 đường Nguyễn Huệ",
+]
+
+SUPPLEMENT_NOTE = "Đề nghị ông/bà bổ sung đầy đủ các giấy tờ trên trong một lần."
+SUPPLEMENT_ITEMS = [
+    "Bản sao giấy tờ chứng minh nơi cư trú",
+    "Giấy ủy quyền có chứng thực (người nộp thay)",
+    "Bản scan rõ nét hơn của giấy tờ đã nộp (bản hiện tại bị mờ)",
+    "Tờ khai ghi đầy đủ thông tin, có chữ ký của người yêu cầu",
+]
+SUPPLEMENT_ANSWERS = [
+    "Tôi đã bổ sung giấy tờ theo yêu cầu.",
+    "Gửi lại bản scan rõ hơn.",
+    "Bổ sung giấy ủy quyền.",
+]
+REFUSAL_REASONS = [
+    "Hồ sơ không thuộc thẩm quyền giải quyết của UBND cấp xã; đề nghị nộp tại cơ quan cấp tỉnh.",
+    "Người yêu cầu không đủ điều kiện theo quy định của thủ tục.",
+    "Đã có hồ sơ cùng nội dung đang được giải quyết.",
+    "Giấy tờ nộp kèm không phải bản chính hoặc bản sao có chứng thực theo quy định.",
 ]

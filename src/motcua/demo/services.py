@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from motcua.catalog.services import (
     process_steps_set,
 )
 from motcua.demo import province as data
+from motcua.demo.appointments import demo_appointments_setup
+from motcua.demo.history import WEEKS as HISTORY_WEEKS
+from motcua.demo.history import demo_dossiers_load
 from motcua.organization.models import Center, Counter, Department, Province
 from motcua.organization.services import membership_grant, working_periods_set
 
@@ -128,7 +132,11 @@ def demo_queue_load(centers: list[Center]) -> None:
 
 
 @transaction.atomic
-def demo_province_load() -> list[DemoLogin]:
+def demo_province_load(
+    *, now: datetime | None = None, history_weeks: int = HISTORY_WEEKS
+) -> list[DemoLogin]:
+    """The demo province, its catalog and queues, and ``history_weeks`` of dossier history up
+    to ``now`` (none: 0)."""
     logins: list[DemoLogin] = []
     superuser = _user("admin", "Quản trị", "Hệ thống", superuser=True)
     logins.append(DemoLogin("admin", "superuser", "*"))
@@ -178,4 +186,6 @@ def demo_province_load() -> list[DemoLogin]:
     centers = list(Center.objects.filter(province=province))
     demo_catalog_load(centers)
     demo_queue_load(centers)
+    demo_appointments_setup(centers, now=now)
+    demo_dossiers_load(centers, now=now, weeks=history_weeks)
     return logins

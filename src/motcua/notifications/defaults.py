@@ -15,6 +15,7 @@ SAMPLE_CONTEXT = {
     "counter": "3",
     "appointment_code": "HP-7K2Q",
     "appointment_time": "09:30 25/11/2026",
+    "manage_url": "https://motcua.example/appointments/7K2QXM/?secret=abc",
     "dossier_code": "000.00.10.H99-261123-0001",
     "procedure_name": "Đăng ký khai sinh",
     "due_at": "10:00 26/11/2026",
@@ -46,14 +47,18 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str]]] = {
         "vi": (
             "Xác nhận lịch hẹn {{ appointment_code }}",
             "Lịch hẹn của ông/bà tại {{ center_name }} lúc {{ appointment_time }} đã được xác "
-            "nhận. Mã lịch hẹn: {{ appointment_code }}. Khi đến, hãy quét mã tại ki-ốt.",
-            "Lich hen {{ appointment_code }} luc {{ appointment_time }} tai {{ center_name }} da xac nhan.",
+            "nhận. Mã lịch hẹn: {{ appointment_code }}. Khi đến, hãy quét mã tại ki-ốt."
+            "{% if manage_url %} Xem, đổi hoặc hủy lịch hẹn: {{ manage_url }}{% endif %}",
+            "Lich hen {{ appointment_code }} luc {{ appointment_time }} tai {{ center_name }} da xac nhan."
+            "{% if manage_url %} Doi/huy: {{ manage_url }}{% endif %}",
         ),
         "en": (
             "Appointment {{ appointment_code }} confirmed",
             "Your appointment at {{ center_name }} at {{ appointment_time }} is confirmed. "
-            "Code: {{ appointment_code }}. Scan it at the kiosk when you arrive.",
-            "Appointment {{ appointment_code }} at {{ appointment_time }}, {{ center_name }}: confirmed.",
+            "Code: {{ appointment_code }}. Scan it at the kiosk when you arrive."
+            "{% if manage_url %} View, change or cancel it: {{ manage_url }}{% endif %}",
+            "Appointment {{ appointment_code }} at {{ appointment_time }}, {{ center_name }}: confirmed."
+            "{% if manage_url %} Change/cancel: {{ manage_url }}{% endif %}",
         ),
     },
     Kind.APPOINTMENT_REMINDER: {
@@ -82,6 +87,35 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "Appointment {{ appointment_code }} at {{ appointment_time }} at {{ center_name }} "
             "has been cancelled.",
             "Appointment {{ appointment_code }} at {{ appointment_time }} cancelled.",
+        ),
+    },
+    Kind.DOSSIER_REGISTERED: {
+        "vi": (
+            "Đã nhận hồ sơ trực tuyến {{ dossier_code }}",
+            "{{ center_name }} đã nhận hồ sơ trực tuyến {{ dossier_code }} ({{ procedure_name }}). "
+            "Cán bộ sẽ kiểm tra và báo kết quả tiếp nhận. Tra cứu: {{ track_url }}",
+            "Da nhan ho so truc tuyen {{ dossier_code }}, dang cho kiem tra. Tra cuu: {{ track_url }}",
+        ),
+        "en": (
+            "Online dossier {{ dossier_code }} registered",
+            "{{ center_name }} has registered your online dossier {{ dossier_code }} "
+            "({{ procedure_name }}). An officer will check it and let you know. "
+            "Track it: {{ track_url }}",
+            "Online dossier {{ dossier_code }} registered, to be checked. Track: {{ track_url }}",
+        ),
+    },
+    Kind.DOSSIER_REFUSED: {
+        "vi": (
+            "Hồ sơ {{ dossier_code }} không được tiếp nhận",
+            "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) không được tiếp nhận. Lý do: "
+            "{{ reason }}. Chi tiết: {{ track_url }}",
+            "Ho so {{ dossier_code }} khong duoc tiep nhan: {{ reason }}. Chi tiet: {{ track_url }}",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }} not accepted",
+            "Dossier {{ dossier_code }} ({{ procedure_name }}) was not accepted. Reason: "
+            "{{ reason }}. Details: {{ track_url }}",
+            "Dossier {{ dossier_code }} not accepted: {{ reason }}. Details: {{ track_url }}",
         ),
     },
     Kind.DOSSIER_RECEIVED: {

@@ -167,6 +167,8 @@ class Ticket(models.Model):
         PriorityGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
     appointment_code = models.CharField(max_length=32, blank=True, default="")
+    # The booked time of a checked-in appointment: from then on the ticket is called first.
+    appointment_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.KIOSK)
     phone = models.CharField(max_length=20, blank=True, default="")
     status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=Status.WAITING)

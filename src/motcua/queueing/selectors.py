@@ -25,17 +25,30 @@ MIN_SAMPLES = 3
 def ticket_ahead(ticket: Ticket) -> int:
     """How many waiting tickets of the same service would be called before this one.
 
-    Priority tickets go before normal ones (in interleave mode this over-counts a little for
-    normal tickets: the estimate errs on the side of a longer wait)."""
+    Appointment holders whose time has come go first (by their times), then priority tickets,
+    then normal ones (in interleave mode this over-counts a little for normal tickets: the
+    estimate errs on the side of a longer wait)."""
     if ticket.status != Status.WAITING:
         return 0
     waiting = Ticket.objects.filter(
         service=ticket.service, day=ticket.day, status=Status.WAITING
     ).exclude(pk=ticket.pk)
+    due = Q(appointment_at__isnull=False, appointment_at__lte=timezone.now())
+    if ticket.appointment_at is not None and ticket.appointment_at <= timezone.now():
+        return (
+            waiting.filter(due)
+            .filter(
+                Q(appointment_at__lt=ticket.appointment_at)
+                | Q(appointment_at=ticket.appointment_at, pk__lt=ticket.pk)
+            )
+            .count()
+        )
+    booked = waiting.filter(due).count()
+    waiting = waiting.exclude(due)
     earlier = Q(issued_at__lt=ticket.issued_at) | Q(issued_at=ticket.issued_at, pk__lt=ticket.pk)
     if ticket.priority_group_id is not None:
-        return waiting.filter(priority_group__isnull=False).filter(earlier).count()
-    return waiting.filter(Q(priority_group__isnull=False) | earlier).count()
+        return booked + waiting.filter(priority_group__isnull=False).filter(earlier).count()
+    return booked + waiting.filter(Q(priority_group__isnull=False) | earlier).count()
 
 
 def mean_service_minutes(service: QueueService, policy: QueuePolicy) -> float:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -145,11 +145,15 @@ def ticket_issue(
     service_code: str,
     priority_group_code: str | None = None,
     appointment_code: str = "",
+    appointment_at: datetime | None = None,
     phone: str = "",
     now: datetime | None = None,
 ) -> Ticket:
     """Issue the next number of a service. Refuses, with a reason, outside issuing hours, on a
-    day off, when the range or the daily cap is used up, and remote tickets over their limit."""
+    day off, when the range or the daily cap is used up, and remote tickets over their limit.
+
+    A ticket of an appointment that was checked in carries its time (``appointment_at``): from
+    that time on it is called before every other waiting ticket of its line."""
     issuer_check(issuer=issuer, center=center)
     service = QueueService.objects.filter(center=center, code=service_code, is_active=True).first()
     if service is None:
@@ -195,7 +199,8 @@ def ticket_issue(
             local_now = _local_now(center, None)
         if number > service.number_end:
             raise Conflict(_("Dịch vụ này đã hết số trong ngày."), code="range_used_up")
-        if service.daily_cap is not None and issued > service.daily_cap:
+        # A booked appointment is honoured even when walk-ins have used the day's cap.
+        if service.daily_cap is not None and issued > service.daily_cap and appointment_at is None:
             raise Conflict(
                 _("Dịch vụ này đã phát đủ số phiếu trong ngày."), code="daily_cap_reached"
             )
@@ -209,6 +214,7 @@ def ticket_issue(
             token=secrets.token_urlsafe(12),
             priority_group=group,
             appointment_code=(appointment_code or "")[:32],
+            appointment_at=appointment_at,
             source=issuer.source,
             phone=phone if issuer.source == Ticket.Source.REMOTE else "",
             status=Status.WAITING,
@@ -344,7 +350,20 @@ def ticket_call_next(
             output_field=IntegerField(),
         )
         first_class = rank if _prefer_priority(counter, policy, local_now.date()) else -rank
-        ticket = _lock(waiting.order_by(first_class, "issued_at", "id")).first()
+        # Appointment holders whose time has come go first, in the order of their times.
+        booked = Case(
+            When(appointment_at__lte=local_now, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        booked_time = Case(
+            When(appointment_at__lte=local_now, then=F("appointment_at")),
+            default=Value(None),
+            output_field=DateTimeField(),
+        )
+        ticket = _lock(
+            waiting.order_by(booked, booked_time, first_class, "issued_at", "id")
+        ).first()
         if ticket is None:
             return None
         before = ticket.status

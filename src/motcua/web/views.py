@@ -8,6 +8,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from motcua.appointments import selectors as appointment_selectors
+from motcua.dossiers import selectors as dossier_selectors
+from motcua.dossiers.workflow import Status as DossierStatus
 from motcua.organization.models import Role
 from motcua.organization.selectors import (
     center_calendar,
@@ -48,6 +51,33 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"centers": centers})
 
 
+def _dossier_tiles(user) -> dict:
+    """What the dossier tiles show: receiving (with the online dossiers waiting to be checked)
+    for receptionists, the postal pages for postal staff."""
+    receiving = center_list_for_user(user=user, roles=dossier_selectors.RECEIVE_ROLES)
+    receive = receiving.exists()
+    online_waiting = 0
+    if receive:
+        online_waiting = (
+            dossier_selectors.dossier_list_for_user(user=user, statuses=[DossierStatus.REGISTERED])
+            .filter(center__in=receiving)
+            .count()
+        )
+    postal = center_list_for_user(user=user, roles=[Role.POSTAL]).exists()
+    return {"receive": receive, "online_waiting": online_waiting, "postal": postal}
+
+
+def _appointment_tiles(user, now: dt.datetime) -> dict:
+    """The appointment tiles for receptionists and center admins: today's list (with how many
+    are booked today at their centers) and booking for a caller."""
+    centers = list(
+        center_list_for_user(user=user, roles=[Role.RECEPTIONIST, Role.CENTER_ADMIN])[:12]
+    )
+    if not centers:
+        return {"show": False}
+    return {"show": True, "today": appointment_selectors.today_count(centers, now)}
+
+
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
     memberships = list(membership_list(user=request.user))
@@ -75,5 +105,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "role_labels": dict(Role.choices),
             "center_cards": center_cards,
             "more_centers": max(0, len(centers) - 12),
+            "dossier_tiles": _dossier_tiles(request.user),
+            "appointment_tiles": _appointment_tiles(request.user, now),
         },
     )

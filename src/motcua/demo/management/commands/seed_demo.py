@@ -4,8 +4,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from motcua.demo.history import WEEKS as HISTORY_WEEKS
 from motcua.demo.province import DEMO_PASSWORD
 from motcua.demo.services import demo_province_load
+from motcua.dossiers.models import Dossier
 
 
 class Command(BaseCommand):
@@ -13,10 +15,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the log-ins")
+        parser.add_argument(
+            "--history-weeks",
+            type=int,
+            default=HISTORY_WEEKS,
+            help=f"weeks of dossier history for centers without dossiers (default {HISTORY_WEEKS}; 0: none)",
+        )
 
-    def handle(self, *args: Any, quiet_logins: bool = False, **options: Any) -> None:
-        logins = demo_province_load()
+    def handle(
+        self,
+        *args: Any,
+        quiet_logins: bool = False,
+        history_weeks: int = HISTORY_WEEKS,
+        **options: Any,
+    ) -> None:
+        logins = demo_province_load(history_weeks=history_weeks)
         self.stdout.write(self.style.SUCCESS(f"Demo province loaded: {len(logins)} log-ins."))
+        self.stdout.write(f"Dossiers: {Dossier.objects.count()}.")
         if not quiet_logins:
             self.stdout.write(format_logins(logins))
 

@@ -1,10 +1,12 @@
 """``motcua worker``: runs background tasks queued in the database (django-tasks-db); every
-minute sends the notifications that are due (retries, and any whose task was lost) and expires
-the tickets still waiting at centers that have closed, and every hour removes cached call audio
-older than a week."""
+minute sends the notifications that are due (retries, and any whose task was lost), expires
+the tickets still waiting at centers that have closed, and sweeps the appointments (expired
+reservations, no-shows after the check-in window, reminders the day and the hour before); every
+hour removes cached call audio older than a week."""
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management import call_command
@@ -19,25 +21,36 @@ VOICE_KEEP_SECONDS = 7 * 24 * 3600
 
 
 def _flush_loop(stop: threading.Event) -> None:
+    from motcua.appointments.services import appointments_sweep
     from motcua.notifications.services import notifications_flush
     from motcua.queueing import voice
     from motcua.queueing.services import tickets_expire_after_closing
 
+    duties: list[tuple[str, Callable[[], object]]] = [
+        ("sending due notifications", notifications_flush),
+        # Waiting tickets expire when their center closes.
+        ("expiring tickets after closing", tickets_expire_after_closing),
+        # Reservations expire, no-shows are marked, reminders are queued (their task sends them).
+        ("sweeping appointments", appointments_sweep),
+    ]
     rounds = 0
     while not stop.wait(FLUSH_EVERY_SECONDS):
         rounds += 1
-        try:
-            close_old_connections()
-            notifications_flush()
-            # Waiting tickets expire when their center closes.
-            tickets_expire_after_closing()
-            if rounds % 60 == 1:
+        # Each duty on its own: one failing does not hold back the others.
+        for name, duty in duties:
+            try:
+                close_old_connections()
+                duty()
+            except Exception:
+                logger.exception("%s failed; trying again in a minute", name)
+            finally:
+                close_old_connections()
+        if rounds % 60 == 1:
+            try:
                 # Spoken calls older than a week are never asked for again.
                 voice.prune(older_than_seconds=VOICE_KEEP_SECONDS)
-        except Exception:
-            logger.exception("sending due notifications failed; trying again in a minute")
-        finally:
-            close_old_connections()
+            except Exception:
+                logger.exception("pruning call audio failed; trying again in an hour")
 
 
 class Command(BaseCommand):
