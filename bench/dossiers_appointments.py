@@ -186,7 +186,7 @@ def main() -> None:  # noqa: PLR0915 - a script, read top to bottom
                 start=time(*begin),
                 end=time(*end),
                 slot_minutes=15,
-                capacity=10**6,
+                capacity=1000,
             )
     booking_now = datetime(2026, 11, 29, 10, 0, tzinfo=HCM)
     days = [d for d, _n in booking_selectors.days_with_slots(service=service, now=booking_now)]
