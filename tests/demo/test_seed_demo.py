@@ -20,6 +20,7 @@ from motcua.dossiers.models import (
     DossierEvent,
     DossierFile,
     DossierSequence,
+    DossierStep,
     FormRecord,
     Supplement,
 )
@@ -92,7 +93,7 @@ def test_seed_demo_is_complete_and_idempotent(capsys, private_media):
 
 def _check_history(media: Path) -> None:
     now = timezone.now()
-    dossiers = list(Dossier.objects.select_related("center", "procedure"))
+    dossiers = list(Dossier.objects.select_related("center", "procedure", "current_step"))
     assert 300 <= len(dossiers) <= 1500
 
     # Channels in the proportions of the seed articles: mostly online, a few by post.
@@ -128,16 +129,23 @@ def _check_history(media: Path) -> None:
     oldest = now - timedelta(weeks=WEEKS, days=1)
     assert all(oldest <= d.received_at < now for d in dossiers)
 
-    # What reception does, and nothing after it (processing comes with its own module).
+    # What reception does, then the internal process of the accepted dossiers.
     statuses = Counter(d.status for d in dossiers)
     assert set(statuses) <= {
         Status.REGISTERED,
         Status.ACCEPTED,
         Status.NOT_ACCEPTED,
         Status.SUPPLEMENT,
+        Status.PROCESSING,
+        Status.PROCESSED,
+        Status.RETURNED,
     }
-    assert statuses[Status.ACCEPTED] / len(dossiers) > 0.75, statuses
+    accepted = [d for d in dossiers if d.accepted_at is not None]
+    assert len(accepted) / len(dossiers) > 0.75, statuses
     assert statuses[Status.NOT_ACCEPTED] > 0 and statuses[Status.SUPPLEMENT] > 0
+    assert statuses[Status.PROCESSING] > 0 and statuses[Status.PROCESSED] > 0
+    assert statuses[Status.RETURNED] / len(accepted) > 0.6, statuses
+    _check_processing(dossiers, now)
     # Still waiting for a check: online ones, recent only.
     waiting = [d for d in dossiers if d.status == Status.REGISTERED]
     assert waiting, statuses
@@ -149,7 +157,7 @@ def _check_history(media: Path) -> None:
     assert supplements.filter(answered_at__isnull=True).exists()
     assert all(s.answered_at is None or s.requested_at < s.answered_at < now for s in supplements)
     for dossier in dossiers:
-        if dossier.status == Status.ACCEPTED:
+        if dossier.accepted_at is not None:
             assert dossier.received_at <= dossier.accepted_at < now
             assert dossier.due_at is None or dossier.due_at > dossier.accepted_at
             assert dossier.forms.filter(form="01").count() == 1
@@ -199,7 +207,60 @@ def _check_history(media: Path) -> None:
         "dossier_received",
         "supplement_requested",
         "dossier_refused",
+        "result_ready",
     }
+
+
+def _check_processing(dossiers: list[Dossier], now: datetime) -> None:
+    """Processed and returned in the proportions of the seed articles: early or on time in a
+    large majority (all of them at Hạnh Phúc, Nam Cường and Cam Ranh), a few late, a couple
+    after an apology; recent dossiers in progress at various steps, a few of them overdue."""
+    finished = [d for d in dossiers if d.status in (Status.PROCESSED, Status.RETURNED)]
+    timeliness = Counter(d.timeliness for d in finished)
+    assert set(timeliness) <= {"early", "on_time", "late"}, timeliness
+    on_time = (timeliness["early"] + timeliness["on_time"]) / len(finished)
+    assert on_time >= 0.95, timeliness
+    assert timeliness["early"] > timeliness["on_time"] > 0
+    assert 0 < timeliness["late"] <= 0.05 * len(finished), timeliness
+    for code in ("hanh-phuc", "nam-cuong", "cam-ranh"):
+        assert not [d for d in finished if d.center.code == code and d.timeliness == "late"], code
+    results = set(DossierFile.objects.filter(is_result=True).values_list("dossier_id", flat=True))
+    for dossier in finished:
+        assert dossier.pk in results, dossier.code
+        assert dossier.accepted_at < dossier.processed_at < now
+        assert dossier.current_step is None
+        if dossier.status == Status.RETURNED:
+            assert dossier.processed_at <= dossier.returned_at < now
+        if dossier.result_delivery == "post" and dossier.status == Status.RETURNED:
+            assert re.fullmatch(r"EB\d{9}VN", dossier.postal_tracking_out)
+    # Each step handed over and classified; the approval by the leader.
+    assert all(d.approved_at is not None for d in finished)
+    # An apology or two: form 04, a new date, late whatever the date.
+    apologised = [d for d in dossiers if d.apology_at is not None]
+    assert 1 <= len(apologised) <= 6
+    for dossier in apologised:
+        assert dossier.forms.filter(form="04").count() == 1
+        assert dossier.due_at > dossier.original_due_at
+        assert dossier.status not in (Status.PROCESSED, Status.RETURNED) or (
+            dossier.timeliness == "late"
+        )
+    # Supplements asked during processing: the clock restarted when they came back.
+    restarted = [d for d in dossiers if d.supplements_during_processing]
+    assert restarted
+    assert any(d.due_basis.get("supplement", {}).get("mode") == "restart" for d in restarted)
+    # Some sent back by the leader, some through another center (inter-agency).
+    assert DossierEvent.objects.filter(action="send_back").exists()
+    assert DossierStep.objects.filter(inter_agency=True, finished_at__isnull=False).exists()
+    # In progress: recent ones at various steps, a few past due (overdue).
+    open_ = [d for d in dossiers if d.status in (Status.ACCEPTED, Status.PROCESSING)]
+    steps = Counter(d.current_step.name for d in open_ if d.current_step is not None)
+    assert len(steps) >= 3, steps
+    overdue = [d for d in open_ if d.due_at < now]
+    assert 1 <= len(overdue) <= 0.05 * len(dossiers), len(overdue)
+    # Older ones still open are those of long procedures (or overdue).
+    for dossier in open_:
+        if dossier.received_at < now - timedelta(days=21) and dossier.due_at >= now:
+            assert dossier.due_basis["value"] not in ("1.00", "2.00", "3.00"), dossier.code
 
 
 @pytest.mark.django_db

@@ -231,3 +231,122 @@ def test_two_receptionists_deciding_at_once_one_wins(center, procedure, monkeypa
     kinds = Tally(Message.objects.values_list("kind", flat=True))
     assert kinds["dossier_registered"] == 2  # SMS and e-mail
     assert sum(kinds.values()) == 4  # and the winner's two
+
+
+# --- Two officials, one dossier in the internal process ----------------------------------------
+
+
+def in_process(center, procedure, receptionist) -> Dossier:
+    """Accepted, then forwarded by the counter: at the specialist's step (step 2)."""
+    from motcua.dossiers import processing
+
+    dossier, _form = services.dossier_receive(
+        actor=receptionist,
+        center=center,
+        procedure_code=procedure.code,
+        channel="direct",
+        applicant=APPLICANT,
+        documents=[
+            services.DocumentTick(doc.pk) for doc in checklist_for(procedure.current_version)
+        ],
+        decision=services.Decision("accept"),
+    )
+    return processing.dossier_act(actor=receptionist, dossier=dossier, action=Action.FORWARD)
+
+
+@pytest.fixture
+def officials(live_server_url, center, receptionist):
+    """The specialist the step is assigned to, and a leader (who may act on any step)."""
+    specialist = staff("specialist", center, username="chuyenvien")
+    leader = staff("leader", center, username="lanhdao")
+    return {
+        "specialist": (specialist, token_over_http(live_server_url, specialist.username)),
+        "leader": (leader, token_over_http(live_server_url, leader.username)),
+    }
+
+
+def act_together(base_url: str, code: str, moves: list[tuple[str, str, dict]]) -> list:
+    """Each (token, action, body) as its own HTTP request, released at the same instant."""
+
+    def run(i: int):
+        token, action, body = moves[i]
+        client = Api(base_url, bearer(token))
+        try:
+            return client.post(f"dossiers/{code}/actions/{action}", body)
+        finally:
+            client.close()
+
+    results, _seconds = together(len(moves), run)
+    return results
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("specialist", "forward", {}), ("leader", "forward", {})),
+        (("specialist", "forward", {}), ("leader", "send_back", {"reason": "Sai phòng xử lý."})),
+        (("specialist", "request_supplement", {"items": ["Bản đồ"]}), ("leader", "forward", {})),
+        (("specialist", "request_payment", {"amount_vnd": 5000}), ("leader", "assign", {})),
+    ],
+)
+def test_two_officials_acting_with_the_same_version_one_wins(
+    live_server_url, center, procedure, receptionist, officials, first, second
+):
+    dossier = in_process(center, procedure, receptionist)
+    seen = dossier.version
+    moves = [
+        (officials[who][1], action, {**body, "version": seen})
+        for who, action, body in (first, second)
+    ]
+    results = act_together(live_server_url, dossier.code, moves)
+
+    assert not any(isinstance(r, Exception) for r in results), results
+    statuses = sorted(status for status, _body in results)
+    assert statuses == [200, 409], results
+    (_ok, won), (_conflict, lost) = sorted(results, key=lambda r: r[0])
+    assert lost["code"] == "dossier_changed"
+    assert "người khác" in lost["message"]
+    assert won["version"] == seen + 1
+    dossier.refresh_from_db()
+    assert dossier.version == seen + 1
+    # The counter's forward and the winner's move, nothing else; the dossier is where the
+    # winner left it.
+    assert DossierEvent.objects.filter(dossier=dossier).exclude(action=Action.ACCEPT).count() == 2
+    assert dossier.status == won["status"]
+    assert (dossier.current_step.order if dossier.current_step else None) == (
+        won["step"]["order"] if won["step"] else None
+    )
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_two_forwards_of_one_step_without_version_never_advance_two_steps(
+    live_server_url, center, procedure, receptionist, officials, round_
+):
+    """Without ``version`` the second forward finds the step moved on: refused, because its
+    official may not act on the new step (the specialist at the leader's step: not_your_step)
+    or because the leader's step is left only by approving (not_approved)."""
+    from motcua.dossiers.models import DossierStep
+
+    dossier = in_process(center, procedure, receptionist)
+    order = [("specialist", "forward"), ("leader", "forward")]
+    if round_ % 2:
+        order.reverse()
+    results = act_together(
+        live_server_url,
+        dossier.code,
+        [(officials[who][1], action, {}) for who, action in order],
+    )
+
+    assert not any(isinstance(r, Exception) for r in results), results
+    won = [body for status, body in results if status == 200]
+    lost = [(status, body) for status, body in results if status != 200]
+    assert len(won) == 1 and len(lost) == 1, results
+    status, body = lost[0]
+    assert (status, body["code"]) in {(403, "not_your_step"), (409, "not_approved")}, results
+    dossier.refresh_from_db()
+    assert dossier.current_step is not None and dossier.current_step.order == 3
+    assert won[0]["step"]["order"] == 3
+    # Exactly one step finished besides the counter's, and one forward event for step 2.
+    finished = DossierStep.objects.filter(dossier=dossier, finished_at__isnull=False)
+    assert sorted(finished.values_list("order", flat=True)) == [1, 2]
+    assert DossierEvent.objects.filter(dossier=dossier, action=Action.FORWARD).count() == 2

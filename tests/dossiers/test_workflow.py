@@ -31,23 +31,43 @@ NOW = local(2026, 11, 30, 9)  # Monday 30 November 2026, 09:00 in Vietnam
 EVERY_STATUS = [NEW, *Status.values]
 # Written out from DOMAIN.md and the issue, not copied from workflow.py: a change to the table
 # must be a change to this test too.
+OPEN = {
+    Status.REGISTERED,
+    Status.ACCEPTED,
+    Status.PROCESSING,
+    Status.SUPPLEMENT,
+    Status.WAITING_FEES,
+}
+# Accepted and not finished: the clock runs (or stands for a supplement, or for the fees).
+INSIDE = {Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT, Status.WAITING_FEES}
 EXPECTED = {
     Action.REGISTER: ({NEW}, Status.REGISTERED),
     Action.ACCEPT: ({NEW, Status.REGISTERED, Status.SUPPLEMENT}, Status.ACCEPTED),
-    Action.REQUEST_SUPPLEMENT: ({NEW, Status.REGISTERED}, Status.SUPPLEMENT),
-    Action.REFUSE: ({NEW, Status.REGISTERED, Status.SUPPLEMENT}, Status.NOT_ACCEPTED),
-    Action.SUPPLEMENT_ANSWER: ({Status.SUPPLEMENT}, Status.REGISTERED),
-    Action.ATTACH: (
-        {
-            Status.REGISTERED,
-            Status.ACCEPTED,
-            Status.PROCESSING,
-            Status.SUPPLEMENT,
-            Status.WAITING_FEES,
-            Status.PROCESSED,
-        },
-        None,  # the status stays
+    # At reception, and during processing (the clock stops).
+    Action.REQUEST_SUPPLEMENT: (
+        {NEW, Status.REGISTERED, Status.ACCEPTED, Status.PROCESSING},
+        Status.SUPPLEMENT,
     ),
+    # At reception, and after review during processing (form 03 either way).
+    Action.REFUSE: (
+        {NEW, Status.REGISTERED, Status.SUPPLEMENT, Status.ACCEPTED, Status.PROCESSING},
+        Status.NOT_ACCEPTED,
+    ),
+    Action.SUPPLEMENT_ANSWER: ({Status.SUPPLEMENT}, Status.REGISTERED),
+    Action.ATTACH: (OPEN | {Status.PROCESSED}, None),  # the status stays
+    # The internal process.
+    Action.ASSIGN: ({Status.ACCEPTED, Status.PROCESSING}, Status.PROCESSING),
+    Action.FORWARD: ({Status.ACCEPTED, Status.PROCESSING}, Status.PROCESSING),
+    Action.SEND_BACK: ({Status.PROCESSING}, Status.PROCESSING),
+    Action.RECEIVE_SUPPLEMENT: ({Status.SUPPLEMENT}, Status.PROCESSING),
+    Action.REQUEST_PAYMENT: ({Status.PROCESSING}, Status.WAITING_FEES),
+    Action.RECORD_PAYMENT: ({Status.WAITING_FEES}, Status.PROCESSING),
+    Action.APPROVE: ({Status.PROCESSING}, Status.PROCESSING),
+    Action.MARK_PROCESSED: ({Status.PROCESSING}, Status.PROCESSED),
+    Action.WITHDRAW: (OPEN, Status.WITHDRAWN),
+    Action.STOP: (INSIDE, Status.STOPPED),
+    Action.APOLOGIZE: (INSIDE, None),
+    Action.MARK_OVERDUE: (INSIDE, None),
     Action.RETURN_RESULT: ({Status.PROCESSED}, Status.RETURNED),
 }
 MOVES = [(action, status) for action in Action.values for status in EVERY_STATUS]
@@ -79,8 +99,16 @@ def test_nothing_moves_out_of_a_closed_dossier():
 
 def test_an_unknown_action_is_refused():
     with pytest.raises(Conflict) as caught:
-        check("approve", Status.ACCEPTED)
+        check("teleport", Status.PROCESSING)
     assert caught.value.code == "invalid_action"
+
+
+def test_every_status_is_in_the_table():
+    """Every status is reached by some action, and only the closed ones have no way out."""
+    reached = {target for _allowed, target in EXPECTED.values() if target is not None}
+    assert reached == set(Status.values)
+    leaving = set().union(*(allowed for allowed, target in EXPECTED.values() if target))
+    assert set(EVERY_STATUS) - leaving == CLOSED
 
 
 def test_a_new_dossier_is_named_new_in_the_message():
@@ -352,6 +380,65 @@ class TestDeciding:
             (Action.SUPPLEMENT_ANSWER, Status.SUPPLEMENT, Status.REGISTERED),
             (Action.ACCEPT, Status.REGISTERED, Status.ACCEPTED),
         ]
+
+    @pytest.mark.parametrize("decision", ["accept", "supplement", "refuse"])
+    @pytest.mark.parametrize("status", [Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT])
+    def test_an_accepted_dossier_is_not_decided_again(
+        self, center, procedure, receptionist, decision, status
+    ):
+        """Once accepted, its moves are those of the internal process: even from status 5
+        (a supplement asked during processing), which the table alone would let through."""
+        dossier = online(center, procedure)
+        accepted, _form = decide(receptionist, dossier, "accept")
+        Dossier.objects.filter(pk=dossier.pk).update(status=status)
+        accepted.refresh_from_db()
+        events, forms = DossierEvent.objects.count(), FormRecord.objects.count()
+        with pytest.raises(Conflict) as caught:
+            decide(receptionist, accepted, decision, documents=all_ticked(procedure))
+        assert caught.value.code == "invalid_transition"
+        assert "quy trình nội bộ" in caught.value.message
+        accepted.refresh_from_db()
+        assert accepted.status == status
+        assert (DossierEvent.objects.count(), FormRecord.objects.count()) == (events, forms)
+
+    def test_a_supplement_asked_during_processing_is_answered_online_and_stays_asked(
+        self, center, procedure, receptionist
+    ):
+        """The citizen's files are attached; the dossier stays at 5 until the one-stop counter
+        receives the supplement (the clock restarts then), not back to 1 to be checked."""
+        from motcua.dossiers import processing
+
+        dossier = online(center, procedure)
+        accepted, _form = decide(receptionist, dossier, "accept")
+        asked = processing.dossier_act(
+            actor=receptionist,
+            dossier=accepted,
+            action=Action.REQUEST_SUPPLEMENT,
+            data=processing.ActionInput(items=["Bản đồ vị trí thửa đất"]),
+            now=local(2026, 12, 1, 9),
+        )
+        assert asked.status == Status.SUPPLEMENT
+        files_before = asked.files.count()
+        answered_at = local(2026, 12, 2, 20)
+        answered = services.dossier_supplement_answer(
+            dossier=asked,
+            uploads=[services.Upload(upload("ban-do.pdf", pdf_bytes()))],
+            note="Gửi bản đồ",
+            now=answered_at,
+        )
+        assert answered.status == Status.SUPPLEMENT
+        assert answered.files.count() == files_before + 1
+        assert answered.files.last().by_citizen
+        supplement = Supplement.objects.get(dossier=dossier)
+        assert (supplement.answered_at, supplement.answer_note) == (answered_at, "Gửi bản đồ")
+        assert trail(answered)[-1] == (
+            Action.SUPPLEMENT_ANSWER,
+            Status.SUPPLEMENT,
+            Status.SUPPLEMENT,
+        )
+        # Still not a reception decision: the counter receives it through the process.
+        with pytest.raises(Conflict):
+            decide(receptionist, answered, "accept")
 
     def test_a_supplement_answer_needs_a_file_or_a_note(self, center, procedure, receptionist):
         dossier = online(center, procedure)
@@ -740,7 +827,7 @@ class TestEvents:
             local(2026, 12, 3, 9),
         ]
         assert [e.actor for e in events] == [None, receptionist, receptionist, receptionist]
-        assert events[2].data == {"files": ["them.pdf"]}
+        assert events[2].data == {"files": ["them.pdf"], "result": False}
 
     @pytest.mark.parametrize(
         ("decision", "status"),

@@ -2,9 +2,9 @@
 in the past: online, in person and by post in the shares the seed articles report.
 
 Deterministic (one seeded random generator per center; the dates follow the day it runs) and
-idempotent (a center that already has dossiers is left alone). Only what reception does is made:
-registered, accepted, supplement requested (and sometimes answered), refused. Processing and
-results come with their own module and are not faked here.
+idempotent (a center that already has dossiers is left alone). Reception: registered, accepted,
+supplement requested (and sometimes answered), refused; every accepted dossier then moves along
+its internal process as far as its plan goes before ``now`` (``demo.processing``).
 """
 
 from __future__ import annotations
@@ -209,6 +209,9 @@ class _History:
         self.counts: Counter[str] = Counter()
         self.first_message = (Message.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
         self.checklists: dict[int, list] = {}
+        from motcua.demo.processing import DemoProcess
+
+        self.process = DemoProcess(center, spec, now, self.rng, _Quota, self.calendar)
 
     @staticmethod
     def _field(link: CenterProcedure) -> str:
@@ -259,8 +262,17 @@ class _History:
                 self._online(plan)
             else:
                 self._at_counter(plan)
+        self._processed()
         self._messages_shown()
         return self.counts
+
+    def _processed(self) -> None:
+        """Where the accepted dossiers stand now, for the summary."""
+        statuses = Dossier.objects.filter(center=self.center).values_list("status", flat=True)
+        names = {4: "processing", 9: "processed", 10: "returned", 5: "supplement_open"}
+        for status in statuses:
+            if status in names:
+                self.counts[names[status]] += 1
 
     def _messages_shown(self) -> None:
         """The messages of the past were shown (the demo sends nothing) when they were written:
@@ -360,6 +372,13 @@ class _History:
         self.counts[decision.decision] += 1
         if decision.decision == "supplement":
             self._supplement_back(dossier, at, online=answer_online)
+        elif decision.decision == "accept":
+            self._process(dossier)
+
+    def _process(self, dossier: Dossier) -> None:
+        self.process.run(
+            Dossier.objects.select_related("current_step__assignee").get(pk=dossier.pk)
+        )
 
     def _supplement_back(self, dossier: Dossier, asked_at: datetime, *, online: bool) -> None:
         """Most citizens bring or send what was missing within a few days."""
@@ -414,6 +433,8 @@ class _History:
         self.counts[decision.decision] += 1
         if decision.decision == "supplement":
             self._supplement_back(dossier, plan.at, online=False)
+        elif decision.decision == "accept":
+            self._process(dossier)
 
 
 def demo_dossiers_load(

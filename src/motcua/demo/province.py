@@ -22,6 +22,9 @@ SATURDAY_MORNING_WEEK = [[MORNING, AFTERNOON]] * 5 + [[(time(7, 30), time(11, 30
 
 # "dossiers": the history the demo makes (see history.py): dossiers received on a working day,
 # and the shares received online and by post (the rest in person), after the seed articles.
+# "processing": how the accepted dossiers end (see demo/processing.py): processed early, on
+# time, late, late after an apology with a new date; "stalled": of those already past due, the
+# share still stuck in a step (overdue).
 CENTERS: list[dict[str, Any]] = [
     {
         "code": "hanh-phuc",
@@ -33,6 +36,8 @@ CENTERS: list[dict[str, Any]] = [
         "prefix": "hp",
         # 93.7 % online and 287 of 4,346 by post (the seed article); almost nobody in person.
         "dossiers": {"per_day": 4, "online": 0.92, "postal": 0.06},
+        # 100 % on time (the seed article).
+        "processing": {"early": 0.85, "on_time": 0.15, "late": 0, "apology": 0, "stalled": 0},
         "counters": [
             (1, "Quầy ưu tiên", "van-phong", True),
             (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
@@ -50,6 +55,8 @@ CENTERS: list[dict[str, Any]] = [
         "week": STANDARD_WEEK,
         "prefix": "nc",
         "dossiers": {"per_day": 3, "online": 0.87, "postal": 0.03},
+        # 3,450 of 3,510 on time or early, the other 60 in progress.
+        "processing": {"early": 0.7, "on_time": 0.3, "late": 0, "apology": 0, "stalled": 0.02},
         "counters": [
             (1, "Quầy ưu tiên", "van-phong", True),
             (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
@@ -66,6 +73,8 @@ CENTERS: list[dict[str, Any]] = [
         "week": STANDARD_WEEK,
         "prefix": "cr",
         "dossiers": {"per_day": 3, "online": 0.86, "postal": 0.02},
+        # 2,700+ resolved early, none late.
+        "processing": {"early": 0.92, "on_time": 0.08, "late": 0, "apology": 0, "stalled": 0},
         "counters": [
             (1, "Quầy ưu tiên (người cao tuổi, người khuyết tật)", "van-phong", True),
             (2, "Hộ tịch", "van-hoa-xa-hoi", False),
@@ -84,6 +93,14 @@ CENTERS: list[dict[str, Any]] = [
         "prefix": "vp",
         # 97 % online (the seed article).
         "dossiers": {"per_day": 3, "online": 0.95, "postal": 0.02},
+        # 99.76 % on time.
+        "processing": {
+            "early": 0.75,
+            "on_time": 0.235,
+            "late": 0.005,
+            "apology": 0.01,
+            "stalled": 0.01,
+        },
         "counters": [
             (1, "Quầy ưu tiên", "van-phong", True),
             (2, "Hướng dẫn nộp hồ sơ trực tuyến", "van-phong", False),
@@ -100,6 +117,14 @@ CENTERS: list[dict[str, Any]] = [
         "prefix": "nh",
         # Postal staff work inside the center.
         "dossiers": {"per_day": 3, "online": 0.88, "postal": 0.06},
+        # No figure in the articles: a center still learning the new process.
+        "processing": {
+            "early": 0.68,
+            "on_time": 0.24,
+            "late": 0.05,
+            "apology": 0.03,
+            "stalled": 0.04,
+        },
         "counters": [
             (1, "Quầy ưu tiên", "van-phong", True),
             (2, "Hộ tịch – Chứng thực", "van-hoa-xa-hoi", False),
@@ -116,6 +141,7 @@ CENTER_STAFF = [
     ("tiepnhan2", "Hùng", "Lê Quốc", "receptionist", None),
     ("chuyenvien.vhxh", "Thảo", "Phạm Thị", "specialist", "van-hoa-xa-hoi"),
     ("chuyenvien.kt", "Dũng", "Võ Anh", "specialist", "kinh-te"),
+    ("chuyenvien.vp", "Hương", "Ngô Thị", "specialist", "van-phong"),
     ("lanhdao", "Bình", "Hoàng Đức", "leader", "van-phong"),
     ("buuchinh", "Hoa", "Đặng Thị", "postal", None),
 ]

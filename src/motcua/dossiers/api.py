@@ -303,6 +303,7 @@ def dossier_files(
     code: str,
     files: File[list[UploadedFile]],
     document: Form[int | None] = None,
+    result: Form[bool] = False,
 ):
     """Attach scans (multipart, field ``files``; PDF, JPEG or PNG) to a dossier, optionally for
     one required document (``document``: its id). One bad file refuses them all."""
@@ -312,6 +313,7 @@ def dossier_files(
         actor=user,
         dossier=dossier,
         uploads=[services.Upload(file=f, required_document=document) for f in files],
+        result=result,
     )
     return Status(201, FilesOut(files=[_file_out(request, row) for row in stored]))
 
@@ -454,4 +456,126 @@ def dossier_detail(request: HttpRequest, code: str) -> DossierOut:
             for event in dossier.events.select_related("actor").all()
         ],
         track_url=selectors.tracking_url(dossier),
+    )
+
+
+# --- The internal process --------------------------------------------------------------------
+
+
+class ActionIn(Schema):
+    assignee: str | None = None
+    reason: str | None = None
+    items: list[str] = []
+    amount_vnd: int | None = None
+    receipt: str | None = None
+    new_due_at: datetime | None = None
+    to_center: str | None = None
+    to_department: str | None = None
+    step_due_at: datetime | None = None
+    delivery: str | None = None
+    postal_tracking: str | None = None
+    version: int | None = None
+
+
+class StepNow(Schema):
+    order: int
+    name: str
+    role: str
+    center: str
+    department: str | None
+    assignee: str | None
+    due_at: datetime | None
+
+
+class ActionOut(Schema):
+    code: str
+    status: int
+    status_label: str
+    due_at: datetime | None
+    step: StepNow | None
+    version: int
+    timeliness: str
+
+
+@router.post(
+    "dossiers/{code}/actions/{action}",
+    response={
+        200: ActionOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
+    auth=None,
+)
+def dossier_action(
+    request: HttpRequest, code: str, action: str, payload: ActionIn | None = None
+) -> ActionOut:
+    """A move of the internal process: ``assign`` (``assignee``, or the least loaded),
+    ``forward`` (``assignee``?; ``to_center``/``to_department`` and ``step_due_at`` for an
+    inter-agency step), ``send_back`` (``reason``), ``request_supplement`` (``items``),
+    ``receive_supplement``, ``request_payment`` (``amount_vnd``?), ``record_payment``
+    (``receipt``), ``approve``, ``mark_processed`` (a result document must be attached:
+    ``POST …/files`` with ``result=true``), ``return_result`` (``delivery``,
+    ``postal_tracking``), ``withdraw``, ``stop``, ``refuse`` (``reason``), ``apologize``
+    (``new_due_at``, ``reason``). ``version`` (from ``GET``) refuses the move if someone acted
+    in between. A move the table does not allow is a 409 with a clear message."""
+    from motcua.dossiers import processing
+
+    user = _staff(request)
+    dossier = selectors.dossier_get_for_user(user=user, code=code)
+    body = payload or ActionIn()
+    done = processing.dossier_act(
+        actor=user,
+        dossier=dossier,
+        action=action,
+        data=processing.ActionInput(
+            assignee=body.assignee or "",
+            reason=body.reason or "",
+            items=body.items,
+            amount_vnd=body.amount_vnd,
+            receipt=body.receipt or "",
+            new_due_at=_aware(dossier, body.new_due_at),
+            to_center=body.to_center or "",
+            to_department=body.to_department or "",
+            step_due_at=_aware(dossier, body.step_due_at),
+            delivery=body.delivery or "",
+            postal_tracking=body.postal_tracking or "",
+            version=body.version,
+        ),
+    )
+    return _action_out(done)
+
+
+def _aware(dossier: Dossier, value: datetime | None) -> datetime | None:
+    """A time given without its offset is the center's local time."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=ZoneInfo(dossier.center.time_zone))
+
+
+def _action_out(dossier: Dossier) -> ActionOut:
+    dossier = Dossier.objects.select_related(
+        "center", "current_step__center", "current_step__department", "current_step__assignee"
+    ).get(pk=dossier.pk)
+    step = dossier.current_step
+    return ActionOut(
+        code=dossier.code,
+        status=dossier.status,
+        status_label=dossier.status_label,
+        due_at=_local(dossier, dossier.due_at),
+        step=StepNow(
+            order=step.order,
+            name=step.name,
+            role=step.role,
+            center=step.center.code,
+            department=step.department.code if step.department else None,
+            assignee=step.assignee.get_username() if step.assignee else None,
+            due_at=_local(dossier, step.due_at),
+        )
+        if step is not None
+        else None,
+        version=dossier.version,
+        timeliness=dossier.timeliness,
     )

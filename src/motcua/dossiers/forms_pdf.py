@@ -1,4 +1,5 @@
-"""Forms 01 (receipt and appointment slip), 02 (supplement request) and 03 (refusal) as A5 PDFs.
+"""Forms 01 (receipt and appointment slip), 02 (supplement request), 03 (refusal), 04 (apology
+and new date) and 05 (process-control slip, see ``forms_process``) as A5 PDFs.
 
 A form's PDF is rendered once, on the first request for it (never inside the intake
 transaction), and its bytes are kept in private storage: every later request serves the
@@ -24,8 +25,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Fee, TimeUnit
-from motcua.dossiers.models import ApplicantKind, Dossier, FormRecord, ResultDelivery
+from motcua.dossiers.models import (
+    ApplicantKind,
+    Dossier,
+    FormRecord,
+    ResultDelivery,
+    Timeliness,
+)
 from motcua.dossiers.selectors import tracking_url
+from motcua.dossiers.workflow import Status
 from motcua.organization.models import Center
 from motcua.organization.selectors import center_now
 
@@ -37,6 +45,8 @@ TEMPLATES = {
     FormRecord.Form.RECEIPT: "dossiers/forms/receipt.html",
     FormRecord.Form.SUPPLEMENT: "dossiers/forms/supplement.html",
     FormRecord.Form.REFUSAL: "dossiers/forms/refusal.html",
+    FormRecord.Form.APOLOGY: "dossiers/forms/apology.html",
+    FormRecord.Form.CONTROL: "dossiers/forms/control.html",
 }
 CENTER_PREFIX = "trung tâm phục vụ hành chính công"
 # The kinds of local units a center serves, as they start its name ("xã Hạnh Phúc").
@@ -210,6 +220,50 @@ def vnd(amount: int | None) -> str:
     return f"{int(amount):,}".replace(",", ".") + " đ"
 
 
+def timeliness_text(code: str) -> str:
+    """``early`` → "Trước hạn"; "" when not classified (yet)."""
+    return str(Timeliness(code).label) if code in Timeliness.values else ""
+
+
+def _iso_when(value: Any, center: Center) -> str:
+    """An ISO time kept in a form's content, as ``when_text`` writes it."""
+    if not value:
+        return ""
+    try:
+        return when_text(datetime.fromisoformat(str(value)), center)
+    except ValueError:
+        return ""
+
+
+def _short_when(value: Any, center: Center) -> str:
+    """``09:15 ngày 30/11/2026`` (in a narrow table cell)."""
+    if not value:
+        return ""
+    try:
+        local = center_now(center=center, now=datetime.fromisoformat(str(value)))
+    except ValueError:
+        return ""
+    return _("%(time)s ngày %(date)s") % {"time": f"{local:%H:%M}", "date": f"{local:%d/%m/%Y}"}
+
+
+def _control_rows(record: FormRecord, center: Center) -> list[dict[str, str]]:
+    """Form 05's rows as they were kept when it was issued, formatted for the page."""
+    return [
+        {
+            "step": str(row.get("step", "")),
+            "giver_unit": str(row.get("giver_unit", "")),
+            "receiver_unit": str(row.get("receiver_unit", "")),
+            "at": _short_when(row.get("at"), center),
+            "giver": str(row.get("giver", "")),
+            "receiver": str(row.get("receiver", "")),
+            "timeliness": timeliness_text(str(row.get("timeliness", ""))),
+            "due": _short_when(row.get("due"), center),
+            "note": str(row.get("note", "")),
+        }
+        for row in record.content.get("rows", [])
+    ]
+
+
 def _person(user) -> str:
     if user is None:
         return ""
@@ -309,6 +363,20 @@ def form_context(record: FormRecord) -> dict[str, Any]:
         "note": str(record.content.get("note", "") or ""),
         "reasons": str(record.content.get("reasons", "") or dossier.refusal_reasons),
         "online": dossier.channel == 2,
+        # Form 04: the apology and the new date.
+        "apology_reason": str(record.content.get("reason", "") or ""),
+        "previous_due_at": _iso_when(record.content.get("previous_due_at"), center),
+        "new_due_at": _iso_when(record.content.get("new_due_at"), center),
+        # Form 05: the hand-overs as they stood when it was issued.
+        "rows": _control_rows(record, center) if record.form == FormRecord.Form.CONTROL else [],
+        "original_due_at": _iso_when(record.content.get("original_due_at"), center),
+        "control_due_at": _iso_when(record.content.get("due_at"), center),
+        "control_timeliness": timeliness_text(str(record.content.get("timeliness", ""))),
+        "control_status": (
+            str(Status(record.content["status"]).label)
+            if record.content.get("status") in Status.values
+            else ""
+        ),
         "qr": qr,
         "tracking_url": url,
     }

@@ -81,6 +81,36 @@ class ResultDelivery(models.TextChoices):
     ELECTRONIC = "electronic", _("Bản điện tử (trực tuyến)")
 
 
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+
+
+class SupplementMode(models.TextChoices):
+    RESTART = "restart", _("Tính lại từ đầu khi nhận đủ bổ sung (Nghị định 61, điều 19)")
+    PAUSE = "pause", _("Tạm dừng, rồi tính tiếp thời gian còn lại")
+
+
+class DossierPolicy(models.Model):
+    """A center's choices for its dossiers (one row per center, made when first needed)."""
+
+    center = models.OneToOneField(Center, on_delete=models.CASCADE, related_name="dossier_policy")
+    supplement_mode = models.CharField(
+        _("khi yêu cầu bổ sung trong lúc xử lý"),
+        max_length=8,
+        choices=SupplementMode.choices,
+        default=SupplementMode.RESTART,
+    )
+
+    class Meta:
+        verbose_name = _("quy định xử lý hồ sơ")
+        verbose_name_plural = _("quy định xử lý hồ sơ")
+
+    def __str__(self) -> str:
+        return str(self.center)
+
+
 class Dossier(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=48, unique=True)
     center = models.ForeignKey(
@@ -158,6 +188,38 @@ class Dossier(models.Model):
         _("số hiệu bưu gửi trả kết quả"), max_length=40, blank=True, default=""
     )
     refusal_reasons = models.TextField(_("lý do từ chối"), blank=True, default="")
+    # --- The internal process (part 2) -------------------------------------------------------
+    # Bumped by every change: a form or API call naming the version it saw is refused when
+    # someone else acted in between (two officials at once: one wins, the other is told).
+    version = models.PositiveIntegerField(default=0)
+    current_step = models.ForeignKey(
+        "DossierStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The statutory due time fixed at acceptance; due_at moves with a supplement restart or
+    # pause, and with an apology (the new return date).
+    original_due_at = models.DateTimeField(_("hẹn trả ban đầu"), null=True, blank=True)
+    # When the clock stopped for a supplement asked during processing.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    supplements_during_processing = models.PositiveSmallIntegerField(default=0)
+    supplement_flagged = models.BooleanField(
+        _("yêu cầu bổ sung quá 3 ngày làm việc"), default=False
+    )
+    apology_at = models.DateTimeField(_("xin lỗi lúc"), null=True, blank=True)
+    apology_reason = models.TextField(_("lý do hẹn lại"), blank=True, default="")
+    approved_at = models.DateTimeField(_("phê duyệt lúc"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    fee_requested_vnd = models.PositiveBigIntegerField(null=True, blank=True)
+    fee_paid_at = models.DateTimeField(null=True, blank=True)
+    fee_receipt = models.CharField(_("số biên lai"), max_length=60, blank=True, default="")
+    processed_at = models.DateTimeField(_("có kết quả lúc"), null=True, blank=True)
+    timeliness = models.CharField(
+        _("đúng hạn"), max_length=8, choices=Timeliness.choices, blank=True, default=""
+    )
+    overdue_marked_at = models.DateTimeField(null=True, blank=True)
+    due_warned_for = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.TextField(_("lý do"), blank=True, default="")
     ticket = models.ForeignKey(
         "queueing.Ticket",
         null=True,
@@ -186,6 +248,48 @@ class Dossier(models.Model):
     @property
     def status_label(self) -> str:
         return str(Status(self.status).label)
+
+
+class DossierStep(models.Model):
+    """One step of the dossier's internal process, copied from the center's process when the
+    dossier is accepted: who does it (role, department, center: another center of the province
+    for an inter-agency step), its deadline (its share of the total), and how it went."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(_("bước"), max_length=200)
+    role = models.CharField(_("vai trò"), max_length=32)
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "organization.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    share_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    # An inter-agency step inserted by a forward; it comes back to the next regular step.
+    inter_agency = models.BooleanField(default=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    timeliness = models.CharField(max_length=8, choices=Timeliness.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["dossier", "order", "id"]
+        indexes = [
+            models.Index(fields=["center", "finished_at"], name="dossier_step_worklist_idx"),
+            models.Index(fields=["assignee", "finished_at"], name="dossier_step_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.order}. {self.name}"
 
 
 class DossierDocument(models.Model):
@@ -228,6 +332,8 @@ class DossierFile(models.Model):
     )
     # Who sent it: staff scanning at the counter, or the citizen online.
     by_citizen = models.BooleanField(default=False)
+    # The result document (the approved decision, certificate…), given to the citizen.
+    is_result = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["dossier", "uploaded_at", "id"]
@@ -264,6 +370,8 @@ class FormRecord(models.Model):
         RECEIPT = "01", _("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
         SUPPLEMENT = "02", _("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
         REFUSAL = "03", _("Phiếu từ chối tiếp nhận giải quyết hồ sơ")
+        APOLOGY = "04", _("Phiếu xin lỗi và hẹn lại ngày trả kết quả")
+        CONTROL = "05", _("Phiếu kiểm soát quá trình giải quyết hồ sơ")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="forms")
     form = models.CharField(max_length=2, choices=Form.choices)

@@ -15,7 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import DocumentCase, Field, ProcedureVersion, RequiredDocument
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import Dossier, DossierEvent, DossierStep
 from motcua.dossiers.workflow import RESULT_READY, Action, Status
 from motcua.errors import NotAllowed, NotFound
 from motcua.organization.models import Center, Role
@@ -81,8 +81,12 @@ def dossier_list_for_user(
     the dossiers that came by post or leave by post."""
     full = center_list_for_user(user=user, roles=FULL_VIEW_ROLES)
     postal = center_list_for_user(user=user, roles=[Role.POSTAL])
+    inter_agency = DossierStep.objects.filter(center__in=full, inter_agency=True)
     dossiers = Dossier.objects.filter(
-        Q(center__in=full) | (Q(center__in=postal) & (Q(channel=3) | Q(result_delivery="post")))
+        Q(center__in=full)
+        # An inter-agency step at another center: that center's staff see the dossier.
+        | Q(pk__in=inter_agency.values("dossier_id"))
+        | (Q(center__in=postal) & (Q(channel=3) | Q(result_delivery="post")))
     ).select_related("center", "procedure", "procedure_version")
     if center is not None:
         dossiers = dossiers.filter(center=center)
@@ -195,6 +199,16 @@ PUBLIC_ACTIONS = {
     Action.REQUEST_SUPPLEMENT,
     Action.REFUSE,
     Action.SUPPLEMENT_ANSWER,
+    Action.FORWARD,
+    Action.SEND_BACK,
+    Action.RECEIVE_SUPPLEMENT,
+    Action.REQUEST_PAYMENT,
+    Action.RECORD_PAYMENT,
+    Action.APPROVE,
+    Action.APOLOGIZE,
+    Action.MARK_PROCESSED,
+    Action.WITHDRAW,
+    Action.STOP,
     Action.RETURN_RESULT,
 }
 
@@ -210,6 +224,10 @@ def public_steps(dossier: Dossier) -> list[dict[str, Any]]:
             if event.action in Action.values
             else str(Status(event.to_status).label)
         )
+        # A hand-over says which step the dossier went to (a step's name, never a person's).
+        step_name = (event.data or {}).get("to_name") if isinstance(event.data, dict) else None
+        if step_name and event.action in (Action.FORWARD, Action.APPROVE, Action.SEND_BACK):
+            label = f"{label}: {step_name}"
         steps.append(
             {
                 "at": event.at,

@@ -497,6 +497,9 @@ def _decide(
         dossier.decided_at = at
         dossier.save()
         _event(dossier, Action.ACCEPT, before, at=at, actor=actor, note=decision.note)
+        from motcua.dossiers.processing import steps_create
+
+        steps_create(dossier, at=at, actor=actor)
         form = _issue_form(dossier, FormRecord.Form.RECEIPT, at=at, actor=actor, content={})
         _notify(dossier, Kind.DOSSIER_RECEIVED, {"due_at": _local_text(dossier, dossier.due_at)})
         return form
@@ -779,8 +782,10 @@ def dossier_submit_online(
 
 
 def _locked(dossier: Dossier) -> Dossier:
+    # The dossier's row only: without ``of`` PostgreSQL would lock its center's row as well,
+    # and every dossier write of the center would wait for the others.
     return (
-        Dossier.objects.select_for_update()
+        Dossier.objects.select_for_update(of=("self",))
         .select_related("center", "procedure_version")
         .get(pk=dossier.pk)
     )
@@ -811,6 +816,12 @@ def dossier_decide(
                 )
                 % {"status": locked.status_label},
                 code="dossier_changed",
+            )
+        if locked.accepted_at is not None:
+            # Accepted already: its decisions are those of the internal process.
+            raise Conflict(
+                _("Hồ sơ đã được tiếp nhận; hãy xử lý theo quy trình nội bộ."),
+                code="invalid_transition",
             )
         check(
             {"accept": Action.ACCEPT, "supplement": Action.REQUEST_SUPPLEMENT}.get(
@@ -850,7 +861,12 @@ def dossier_supplement_answer(
     with dossier_transaction():
         locked = _locked(dossier)
         before = locked.status
-        locked.status = check(Action.SUPPLEMENT_ANSWER, before)
+        if locked.accepted_at is not None:
+            # A supplement asked during processing: the files are added; the one-stop
+            # counter checks them and receives the supplement (the clock restarts then).
+            check(Action.ATTACH, before)
+        else:
+            locked.status = check(Action.SUPPLEMENT_ANSWER, before)
         rows = {doc.required_document_id: doc for doc in locked.documents.all()}
         checked = _check_uploads(uploads, rows)  # type: ignore[arg-type]
         for _checked, doc in checked:
@@ -882,28 +898,50 @@ def dossier_attach(
     actor: User,
     dossier: Dossier,
     uploads: Sequence[Upload],
+    result: bool = False,
     now: datetime | None = None,
 ) -> list[DossierFile]:
-    """Staff attach scans to a dossier of their center (``POST …/files``)."""
-    receive_check(actor=actor, center=dossier.center, channel=dossier.channel)
+    """Staff attach scans to a dossier of their center (``POST …/files``); with ``result``,
+    the official working on the dossier attaches the result document (decision, certificate)."""
+    if not result:
+        receive_check(actor=actor, center=dossier.center, channel=dossier.channel)
     if not uploads:
         raise InvalidInput(_("Chưa chọn tệp nào."), code="no_files")
     at = now or timezone.now()
     with dossier_transaction():
         locked = _locked(dossier)
+        if result:
+            # Checked on the locked row: the dossier may have moved on since it was read.
+            _result_check(actor, locked)
         check(Action.ATTACH, locked.status)
         rows = {doc.required_document_id: doc for doc in locked.documents.all()}
         checked = _check_uploads(uploads, rows)  # type: ignore[arg-type]
         stored = _store_files(locked, checked, at=at, actor=actor, by_citizen=False)
+        if result:
+            DossierFile.objects.filter(pk__in=[row.pk for row in stored]).update(is_result=True)
+            for row in stored:
+                row.is_result = True
         _event(
             locked,
             Action.ATTACH,
             locked.status,
             at=at,
             actor=actor,
-            data={"files": [row.original_name for row in stored]},
+            data={"files": [row.original_name for row in stored], "result": result},
         )
     return stored
+
+
+def _result_check(actor: User, dossier: Dossier) -> None:
+    from motcua.dossiers.processing import may_work_on
+
+    if not may_work_on(actor, dossier):
+        raise NotAllowed(_("Bạn không được đính kèm kết quả cho hồ sơ này."))
+    if dossier.status != Status.PROCESSING:
+        raise Conflict(
+            _("Chỉ đính kèm văn bản kết quả khi hồ sơ đang được xử lý."),
+            code="invalid_transition",
+        )
 
 
 def dossier_return_result(
@@ -914,6 +952,7 @@ def dossier_return_result(
     postal_tracking: str = "",
     note: str = "",
     now: datetime | None = None,
+    version: int | None = None,
 ) -> Dossier:
     """The result leaves the one-stop counter (status 10): handed over, sent by post (with the
     postal tracking number), or sent electronically."""
@@ -930,8 +969,14 @@ def dossier_return_result(
     at = now or timezone.now()
     with dossier_transaction():
         locked = _locked(dossier)
+        if version is not None and version != locked.version:
+            raise Conflict(
+                _("Hồ sơ vừa được người khác xử lý. Hãy mở lại hồ sơ trước khi thao tác."),
+                code="dossier_changed",
+            )
         before = locked.status
         locked.status = check(Action.RETURN_RESULT, before)
+        locked.version += 1
         locked.result_delivery = delivery
         locked.postal_tracking_out = tracking if delivery == ResultDelivery.POST else ""
         locked.returned_at = at

@@ -11,5 +11,6 @@ urlpatterns = [
     path("dossiers/track/", views_public.track, name="track"),
     path("dossiers/track/<str:token>/", views_public.track_signed, name="track-signed"),
     path("dossiers/<str:code>/supplement/", views_public.supplement, name="supplement"),
+    path("dossiers/<str:code>/result/<int:pk>/", views_public.result_file, name="result-file"),
     path("kiosk/<slug:center>/track/", views_public.kiosk_track, name="kiosk-track"),
 ]

@@ -1,5 +1,5 @@
-"""Staff downloads of the issued forms (01–03, PDF) and the tracking register (form 06) as a
-page and as a spreadsheet.
+"""Staff downloads of the issued forms (01–04, PDF), form 05 issued afresh on each request,
+and the tracking register (form 06) as a page and as a spreadsheet.
 
 A form is served to staff who may see its dossier, logged in or with an API bearer token;
 anyone else gets the same 404 as for a dossier that does not exist.
@@ -21,10 +21,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_GET, require_safe
 
 from motcua.catalog.models import Field
 from motcua.dossiers import forms_pdf as forms
+from motcua.dossiers.forms_process import form05_issue
 from motcua.dossiers.models import Dossier, FormRecord, ResultDelivery
 from motcua.dossiers.selectors import (
     FULL_VIEW_ROLES,
@@ -33,7 +34,7 @@ from motcua.dossiers.selectors import (
     register_rows,
     register_years,
 )
-from motcua.errors import NotAllowed, NotFound
+from motcua.errors import Conflict, NotAllowed, NotFound
 from motcua.organization.identity import caller
 from motcua.organization.models import Center
 from motcua.organization.selectors import center_list_for_user, center_now
@@ -43,7 +44,7 @@ logger = logging.getLogger("motcua.dossiers.access")
 REGISTER_PAGE_SIZE = 100
 
 
-# --- Forms 01–03 -----------------------------------------------------------------------------
+# --- Forms 01–05 -----------------------------------------------------------------------------
 
 
 def _unauthorized(message: str) -> HttpResponse:
@@ -52,10 +53,10 @@ def _unauthorized(message: str) -> HttpResponse:
     return response
 
 
-@require_safe
-def form_pdf(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    """An issued form's PDF, inline. Rendered on the first request and stored; later requests
-    get the stored document unchanged."""
+def _staff_dossier(request: HttpRequest, code: str) -> tuple[User, Dossier] | HttpResponse:
+    """The caller (session or bearer token) and the dossier they may see; otherwise the answer
+    to give: 401 for a bad token or a program without one, the log-in page for a browser, 404
+    for anyone who may not see the dossier (as for one that does not exist)."""
     try:
         user = caller(request).user
     except NotAllowed as error:  # a bearer token that is wrong, revoked or expired
@@ -67,9 +68,26 @@ def form_pdf(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             return _unauthorized(_("Cần đăng nhập hoặc mã truy cập (Bearer)."))
         return redirect_to_login(request.get_full_path())
     try:
-        dossier = dossier_get_for_user(user=user, code=code)
+        return user, dossier_get_for_user(user=user, code=code)
     except NotFound as error:
         raise Http404(error.message) from error
+
+
+def _pdf_response(data: bytes, record: FormRecord) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{forms.form_filename(record)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def form_pdf(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """An issued form's PDF, inline. Rendered on the first request and stored; later requests
+    get the stored document unchanged."""
+    found = _staff_dossier(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    user, dossier = found
     record = (
         FormRecord.objects.select_related("dossier", "dossier__center", "issued_by")
         .filter(pk=pk, dossier=dossier)
@@ -79,10 +97,23 @@ def form_pdf(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         raise Http404(_("Không có phiếu này."))
     data = forms.form_pdf(record)
     logger.info("user %s downloaded form %s (%s) of %s", user.pk, record.pk, record.form, code)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{forms.form_filename(record)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _pdf_response(data, record)
+
+
+@require_GET
+def form05(request: HttpRequest, code: str) -> HttpResponse:
+    """Form 05 as the dossier stands now: each request issues a new slip (its own number; the
+    record keeps the PDF of that moment) and answers it inline."""
+    found = _staff_dossier(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    user, dossier = found
+    try:
+        record, data = form05_issue(actor=user, dossier=dossier)
+    except Conflict as error:
+        return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+    logger.info("user %s issued form 05 %s of %s", user.pk, record.display_number, code)
+    return _pdf_response(data, record)
 
 
 # --- Register (form 06) ---------------------------------------------------------------------

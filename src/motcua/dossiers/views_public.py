@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -27,7 +27,7 @@ from motcua.catalog.selectors import procedure_get, processing_time_for
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import ApplicantKind, Dossier, Gender, ResultDelivery
 from motcua.dossiers.uploads import max_upload_bytes
-from motcua.dossiers.workflow import Status
+from motcua.dossiers.workflow import RESULT_READY, Status
 from motcua.errors import InvalidInput, NotFound, ServiceError
 from motcua.organization.identity import device_from_request
 from motcua.organization.models import Center
@@ -122,6 +122,15 @@ def _result_context(request: HttpRequest, dossier: Dossier, *, via: str) -> dict
     missing = []
     if can_answer:
         missing = list(dossier.documents.filter(received=False))
+    # The electronic result: for the holder of the secret (this session), not on the kiosk.
+    result_files = []
+    if (
+        dossier.status in RESULT_READY
+        and dossier.result_delivery == ResultDelivery.ELECTRONIC
+        and via != "kiosk"
+        and dossier.code in _unlocked(request)
+    ):
+        result_files = list(dossier.files.filter(is_result=True))
     return {
         "dossier": dossier,
         "public": public,
@@ -137,6 +146,7 @@ def _result_context(request: HttpRequest, dossier: Dossier, *, via: str) -> dict
         "is_online": dossier.channel == Channel.ONLINE,
         "can_answer": can_answer,
         "missing": missing,
+        "result_files": result_files,
         "accept": ACCEPT,
         "max_mb": f"{max_upload_bytes() / 1024 / 1024:g}",
         "via": via,
@@ -487,3 +497,28 @@ def _basename(name: str | None) -> str:
 
 
 __all__ = ["kiosk_track", "submit", "supplement", "track", "track_signed"]
+
+
+@never_cache
+def result_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """The electronic result, for the citizen who opened the dossier with its secret."""
+    dossier = Dossier.objects.filter(code=code).first()
+    if (
+        dossier is None
+        or code not in _unlocked(request)
+        or dossier.status not in RESULT_READY
+        or dossier.result_delivery != ResultDelivery.ELECTRONIC
+    ):
+        raise Http404
+    row = dossier.files.filter(pk=pk, is_result=True).first()
+    if row is None:
+        raise Http404
+    response = FileResponse(
+        row.file.open("rb"),
+        content_type=row.content_type,
+        as_attachment=True,
+        filename=_basename(row.original_name) or f"ket-qua-{dossier.code}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -758,7 +758,10 @@ def _detail_context(
     errors: dict[str, str] | None = None,
     error: str = "",
     missing: list[str] | None = None,
+    process_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    from motcua.dossiers.views_process import process_context
+
     user = _user(request)
     roles = selectors.POSTAL_ROLES if dossier.channel == Channel.POSTAL else selectors.RECEIVE_ROLES
     may_receive = user_has_role(user=user, center=dossier.center, roles=roles)
@@ -805,7 +808,8 @@ def _detail_context(
         "ticket": dossier.ticket,
         "counter_url": _counter_url(dossier.ticket),
         "time": catalog.processing_time_for(dossier.procedure_version, dossier.channel),
-        "can_decide": may_receive and dossier.status in DECIDABLE,
+        # An accepted dossier waiting for a supplement is received back through the process.
+        "can_decide": may_receive and dossier.status in DECIDABLE and dossier.accepted_at is None,
         "can_supplement": dossier.status == Status.REGISTERED,
         "can_attach": may_receive and dossier.status in ATTACHABLE,
         "can_return": bool(deliveries),
@@ -816,6 +820,9 @@ def _detail_context(
         "errors": errors or {},
         "error": error,
         "missing": missing or [],
+        "process": process_context(
+            request, dossier, events=[e["event"] for e in events], **(process_options or {})
+        ),
     }
 
 

@@ -34,6 +34,8 @@ NEW = 0
 
 # Statuses in which the result is waiting at, or has left, the one-stop counter.
 RESULT_READY = frozenset({Status.PROCESSED, Status.RETURNED})
+# Being processed inside the center (the clock runs, or stands for a supplement).
+IN_PROCESS = frozenset({Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT, Status.WAITING_FEES})
 # Finished for good: nothing moves from here.
 CLOSED = frozenset({Status.NOT_ACCEPTED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED})
 
@@ -45,6 +47,19 @@ class Action(models.TextChoices):
     REFUSE = "refuse", gettext_lazy("Từ chối tiếp nhận")
     SUPPLEMENT_ANSWER = "supplement_answer", gettext_lazy("Công dân nộp bổ sung")
     ATTACH = "attach", gettext_lazy("Đính kèm tệp")
+    # The internal process (part 2).
+    ASSIGN = "assign", gettext_lazy("Phân công")
+    FORWARD = "forward", gettext_lazy("Chuyển bước tiếp theo")
+    SEND_BACK = "send_back", gettext_lazy("Trả lại bước trước")
+    RECEIVE_SUPPLEMENT = "receive_supplement", gettext_lazy("Nhận hồ sơ bổ sung")
+    REQUEST_PAYMENT = "request_payment", gettext_lazy("Yêu cầu nộp phí, lệ phí")
+    RECORD_PAYMENT = "record_payment", gettext_lazy("Ghi nhận đã nộp phí, lệ phí")
+    APPROVE = "approve", gettext_lazy("Phê duyệt")
+    MARK_PROCESSED = "mark_processed", gettext_lazy("Có kết quả")
+    WITHDRAW = "withdraw", gettext_lazy("Rút hồ sơ theo đề nghị của công dân")
+    STOP = "stop", gettext_lazy("Dừng xử lý")
+    APOLOGIZE = "apologize", gettext_lazy("Xin lỗi và hẹn lại ngày trả")
+    MARK_OVERDUE = "mark_overdue", gettext_lazy("Quá hạn")
     RETURN_RESULT = "return_result", gettext_lazy("Trả kết quả")
 
 
@@ -52,11 +67,20 @@ TRANSITIONS: dict[str, tuple[frozenset[int], int | None]] = {
     # Online submission: registered, waiting for a receptionist to check it.
     Action.REGISTER: (frozenset({NEW}), Status.REGISTERED),
     # Deciding on a dossier: at the counter (new), an online one (registered), or one that
-    # came back with the supplement asked at reception.
+    # came back with the supplement asked at reception (the services refuse accepting a
+    # dossier whose supplement was asked during processing: that one is received back).
     Action.ACCEPT: (frozenset({NEW, Status.REGISTERED, Status.SUPPLEMENT}), Status.ACCEPTED),
-    Action.REQUEST_SUPPLEMENT: (frozenset({NEW, Status.REGISTERED}), Status.SUPPLEMENT),
-    Action.REFUSE: (frozenset({NEW, Status.REGISTERED, Status.SUPPLEMENT}), Status.NOT_ACCEPTED),
-    # The citizen answers a supplement request online: back to be checked again.
+    # At reception (new, registered) or during processing (the clock stops).
+    Action.REQUEST_SUPPLEMENT: (
+        frozenset({NEW, Status.REGISTERED, Status.ACCEPTED, Status.PROCESSING}),
+        Status.SUPPLEMENT,
+    ),
+    # Refused at reception, or after review during processing (form 03 either way).
+    Action.REFUSE: (
+        frozenset({NEW, Status.REGISTERED, Status.SUPPLEMENT, Status.ACCEPTED, Status.PROCESSING}),
+        Status.NOT_ACCEPTED,
+    ),
+    # The citizen answers a supplement request online (at reception): checked again.
     Action.SUPPLEMENT_ANSWER: (frozenset({Status.SUPPLEMENT}), Status.REGISTERED),
     # Scans may be added while the dossier is open (the status does not change).
     Action.ATTACH: (
@@ -72,6 +96,30 @@ TRANSITIONS: dict[str, tuple[frozenset[int], int | None]] = {
         ),
         None,
     ),
+    # The internal process.
+    Action.ASSIGN: (frozenset({Status.ACCEPTED, Status.PROCESSING}), Status.PROCESSING),
+    Action.FORWARD: (frozenset({Status.ACCEPTED, Status.PROCESSING}), Status.PROCESSING),
+    Action.SEND_BACK: (frozenset({Status.PROCESSING}), Status.PROCESSING),
+    Action.RECEIVE_SUPPLEMENT: (frozenset({Status.SUPPLEMENT}), Status.PROCESSING),
+    Action.REQUEST_PAYMENT: (frozenset({Status.PROCESSING}), Status.WAITING_FEES),
+    Action.RECORD_PAYMENT: (frozenset({Status.WAITING_FEES}), Status.PROCESSING),
+    Action.APPROVE: (frozenset({Status.PROCESSING}), Status.PROCESSING),
+    Action.MARK_PROCESSED: (frozenset({Status.PROCESSING}), Status.PROCESSED),
+    Action.WITHDRAW: (
+        frozenset(
+            {
+                Status.REGISTERED,
+                Status.ACCEPTED,
+                Status.PROCESSING,
+                Status.SUPPLEMENT,
+                Status.WAITING_FEES,
+            }
+        ),
+        Status.WITHDRAWN,
+    ),
+    Action.STOP: (IN_PROCESS, Status.STOPPED),
+    Action.APOLOGIZE: (IN_PROCESS, None),
+    Action.MARK_OVERDUE: (IN_PROCESS, None),
     Action.RETURN_RESULT: (frozenset({Status.PROCESSED}), Status.RETURNED),
 }
 

@@ -25,6 +25,8 @@ SAMPLE_CONTEXT = {
     "track_url": "https://motcua.example/tra-cuu/000.00.10.H99-261123-0001",
     "rating_url": "https://motcua.example/danh-gia/abc",
     "opt_out_url": "https://motcua.example/notifications/opt-out/abc",
+    "step_name": "Thẩm định, xử lý",
+    "delivery": "counter",
 }
 
 # (subject, email body, sms body) per kind and language.
@@ -146,18 +148,31 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "Dossier {{ dossier_code }} needs: {{ missing }}. Details: {{ track_url }}",
         ),
     },
+    # "delivery": how the citizen asked to receive the result (counter, post, electronic).
     Kind.RESULT_READY: {
         "vi": (
             "Hồ sơ {{ dossier_code }} đã có kết quả",
-            "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) đã có kết quả. Mời ông/bà đến "
-            "{{ center_name }} nhận kết quả hoặc xem tại {{ track_url }}",
-            "Ho so {{ dossier_code }} da co ket qua. Moi ong/ba den nhan. {{ track_url }}",
+            "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) đã có kết quả. "
+            "{% if delivery == 'post' %}Kết quả sẽ được gửi qua bưu chính công ích đến địa chỉ "
+            "ông/bà đã đăng ký; theo dõi tại {{ track_url }}"
+            "{% elif delivery == 'electronic' %}Mời ông/bà nhận bản điện tử của kết quả tại "
+            "{{ track_url }}"
+            "{% else %}Mời ông/bà đến {{ center_name }} nhận kết quả hoặc xem tại "
+            "{{ track_url }}{% endif %}",
+            "Ho so {{ dossier_code }} da co ket qua. "
+            "{% if delivery == 'post' %}Ket qua se gui qua buu dien."
+            "{% elif delivery == 'electronic' %}Nhan ban dien tu:"
+            "{% else %}Moi ong/ba den nhan.{% endif %} {{ track_url }}",
         ),
         "en": (
             "Dossier {{ dossier_code }}: result ready",
-            "The result of dossier {{ dossier_code }} ({{ procedure_name }}) is ready. Collect "
-            "it at {{ center_name }} or see {{ track_url }}",
-            "Dossier {{ dossier_code }}: result ready. {{ track_url }}",
+            "The result of dossier {{ dossier_code }} ({{ procedure_name }}) is ready. "
+            "{% if delivery == 'post' %}It will be sent by post to the address you gave; follow "
+            "it at {{ track_url }}"
+            "{% elif delivery == 'electronic' %}Download the electronic copy at {{ track_url }}"
+            "{% else %}Collect it at {{ center_name }} or see {{ track_url }}{% endif %}",
+            "Dossier {{ dossier_code }}: result ready"
+            "{% if delivery == 'post' %}, sent by post{% endif %}. {{ track_url }}",
         ),
     },
     Kind.APOLOGY_NEW_DATE: {
@@ -186,6 +201,20 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "Thank you for using {{ center_name }}. Please rate our service: {{ rating_url }}"
             "\n\nNo more invitations like this: {{ opt_out_url }}",
             "Please rate {{ center_name }}: {{ rating_url }}",
+        ),
+    },
+    Kind.DOSSIER_DUE_SOON: {
+        "vi": (
+            "Hồ sơ {{ dossier_code }} sắp đến hạn",
+            "Hồ sơ {{ dossier_code }} ({{ procedure_name }}) phải trả kết quả lúc {{ due_at }}."
+            "{% if step_name %} Bước đang xử lý: {{ step_name }}.{% endif %}",
+            "Ho so {{ dossier_code }} den han {{ due_at }}.",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }} is due soon",
+            "Dossier {{ dossier_code }} ({{ procedure_name }}) is due at {{ due_at }}."
+            "{% if step_name %} Current step: {{ step_name }}.{% endif %}",
+            "Dossier {{ dossier_code }} due {{ due_at }}.",
         ),
     },
 }

@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     RESULT_READY = "result_ready", _("Đã có kết quả")
     APOLOGY_NEW_DATE = "apology_new_date", _("Xin lỗi và hẹn lại ngày trả kết quả")
     RATING_INVITATION = "rating_invitation", _("Mời đánh giá mức độ hài lòng")
+    DOSSIER_DUE_SOON = "dossier_due_soon", _("Hồ sơ sắp đến hạn (cho cán bộ)")
 
 
 # Messages a citizen may opt out of; the others are part of the legal procedure.

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from motcua.appointments import selectors as appointment_selectors
 from motcua.dossiers import selectors as dossier_selectors
+from motcua.dossiers import worklists
 from motcua.dossiers.workflow import Status as DossierStatus
 from motcua.organization.models import Role
 from motcua.organization.selectors import (
@@ -64,7 +65,16 @@ def _dossier_tiles(user) -> dict:
             .count()
         )
     postal = center_list_for_user(user=user, roles=[Role.POSTAL]).exists()
-    return {"receive": receive, "online_waiting": online_waiting, "postal": postal}
+    # The internal process: the official's own dossiers and the department's and center's lists.
+    process = center_list_for_user(user=user, roles=worklists.WORKING_ROLES).exists()
+    return {
+        "receive": receive,
+        "online_waiting": online_waiting,
+        "postal": postal,
+        "process": process,
+        "mine": worklists.mine_counts(user) if process else {},
+        "department": bool(process and worklists.user_departments(user)),
+    }
 
 
 def _appointment_tiles(user, now: dt.datetime) -> dict:

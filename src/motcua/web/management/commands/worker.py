@@ -1,8 +1,9 @@
 """``motcua worker``: runs background tasks queued in the database (django-tasks-db); every
 minute sends the notifications that are due (retries, and any whose task was lost), expires
 the tickets still waiting at centers that have closed, and sweeps the appointments (expired
-reservations, no-shows after the check-in window, reminders the day and the hour before); every
-hour removes cached call audio older than a week."""
+reservations, no-shows after the check-in window, reminders the day and the hour before) and the
+dossiers (overdue marks, due-soon warnings to the officials); every hour removes cached call
+audio older than a week."""
 
 import logging
 import threading
@@ -22,6 +23,7 @@ VOICE_KEEP_SECONDS = 7 * 24 * 3600
 
 def _flush_loop(stop: threading.Event) -> None:
     from motcua.appointments.services import appointments_sweep
+    from motcua.dossiers.processing import dossiers_deadline_sweep
     from motcua.notifications.services import notifications_flush
     from motcua.queueing import voice
     from motcua.queueing.services import tickets_expire_after_closing
@@ -32,6 +34,8 @@ def _flush_loop(stop: threading.Event) -> None:
         ("expiring tickets after closing", tickets_expire_after_closing),
         # Reservations expire, no-shows are marked, reminders are queued (their task sends them).
         ("sweeping appointments", appointments_sweep),
+        # Open dossiers past due are marked overdue; officials are warned a working day before.
+        ("sweeping dossier deadlines", dossiers_deadline_sweep),
     ]
     rounds = 0
     while not stop.wait(FLUSH_EVERY_SECONDS):
