@@ -285,6 +285,8 @@ def _assign(dossier, *, actor, at, data, target):
         if not supervisor and data.assignee != actor.username:
             raise NotAllowed(_("Chỉ lãnh đạo được phân công cho người khác."))
         assignee = _user(data.assignee, step)
+    elif not supervisor:
+        assignee = actor  # an official of the step takes it
     else:
         assignee = least_loaded(step)
         if assignee is None:
