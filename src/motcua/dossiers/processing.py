@@ -27,7 +27,6 @@ from motcua.dossiers.models import (
     DossierPolicy,
     DossierStep,
     FormRecord,
-    ResultDelivery,
     Supplement,
     SupplementMode,
     Timeliness,
@@ -773,7 +772,6 @@ def dossiers_deadline_sweep(*, now: datetime | None = None) -> dict[str, int]:
 __all__ = [
     "ACTIONS",
     "ActionInput",
-    "ResultDelivery",
     "dossier_act",
     "dossiers_deadline_sweep",
     "least_loaded",

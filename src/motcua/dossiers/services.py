@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -1037,5 +1036,4 @@ __all__ = [
     "dossier_supplement_answer",
     "form_number_next",
     "receive_check",
-    "settings",
 ]
