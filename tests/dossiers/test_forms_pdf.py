@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from motcua.dossiers import forms_pdf
 from motcua.dossiers import services as s
 from motcua.dossiers.models import FormRecord
-from motcua.dossiers.selectors import tracking_url
+from motcua.dossiers.selectors import rating_url, tracking_url
 from motcua.organization.services import api_token_issue
 from tests.conftest import ARTIFACTS
 from tests.dossiers.conftest import APPLICANT, local, pdf_bytes, upload
@@ -321,7 +321,9 @@ def test_the_printed_qr_code_scans_to_the_tracking_link(center, procedure, offic
         text=True,
         timeout=60,
     )
-    assert scanned.stdout.strip() == tracking_url(dossier)
+    # Form 01 carries two codes: the tracking link, and the survey link for when the result
+    # is out (the feedback app's page).
+    assert set(scanned.stdout.split()) == {tracking_url(dossier), rating_url(dossier)}
 
 
 def test_statutory_time_labels():

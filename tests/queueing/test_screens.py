@@ -81,7 +81,8 @@ def test_pairing_a_display_and_a_rating_tablet(client, center, center_admin, cou
     _device, raw = device_token_create(
         actor=center_admin, center=center, purpose="rating_tablet", name="Tab", counter=counter
     )
-    assert client.post(PAIR, {"token": raw})["Location"] == "/"
+    # The rating tablet starts on its counter's rating screen (the feedback app).
+    assert client.post(PAIR, {"token": raw})["Location"] == f"/rating/{counter.pk}/"
 
 
 @pytest.mark.parametrize("token", ["mcd_khong-dung", ""])

@@ -10,6 +10,7 @@ from motcua.appointments.api import router as appointments_router
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.errors import ServiceError
+from motcua.feedback.api import router as feedback_router
 from motcua.organization.api import auth_router, calendar_router, centers_router
 from motcua.queueing.api import router as queue_router
 
@@ -74,3 +75,4 @@ api.add_router("/", catalog_router)
 api.add_router("/", queue_router)
 api.add_router("/", dossiers_router)
 api.add_router("/", appointments_router)
+api.add_router("/", feedback_router)

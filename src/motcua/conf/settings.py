@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "motcua.queueing",
     "motcua.dossiers",
     "motcua.appointments",
+    "motcua.feedback",
     "motcua.realtime",
     "motcua.web",
     "motcua.demo",
@@ -242,6 +243,19 @@ DOSSIER_UPLOAD_MAX_BYTES = int(float(os.environ.get("DOSSIER_UPLOAD_MAX_MB", "10
 # carriers put many citizens behind one address, so the limits stop floods, not people.
 DOSSIER_LOOKUP_LIMIT = (60, 300)
 DOSSIER_SUBMIT_LIMIT = (20, 3600)
+
+# --- Satisfaction and feedback (docs/feedback.md) -------------------------------------------
+# How long after the service a ticket may be rated, and after the result a dossier.
+RATING_TICKET_DAYS = 3
+RATING_DOSSIER_DAYS = 60
+# How long the counter's tablet shows the rating screen before it returns to idle.
+RATING_TABLET_SECONDS = int(os.environ.get("RATING_TABLET_SECONDS", "45"))
+# Working days to answer a suggestion or complaint.
+FEEDBACK_ANSWER_WORKING_DAYS = int(os.environ.get("FEEDBACK_ANSWER_WORKING_DAYS", "10"))
+# (requests, seconds) per client address: ratings, feedback submissions, follow-up lookups.
+RATING_LIMIT = (30, 3600)
+FEEDBACK_SUBMIT_LIMIT = (10, 3600)
+FEEDBACK_LOOKUP_LIMIT = (60, 300)
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 # The gateway's request body, a JSON template with $to, $text and $reference; extra headers.

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from motcua.conf.api import api
+from motcua.feedback import urls as feedback_urls
 from motcua.web import views as web_views
 
 admin.site.site_header = "motcua"
@@ -17,6 +18,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("motcua.appointments.urls")),
+    path("", include((feedback_urls.tablet_patterns, "feedback_tablet"))),
+    path("", include((feedback_urls.public_patterns, "feedback_public"))),
+    path("", include((feedback_urls.staff_patterns, "feedback_staff"))),
     path("", include("motcua.dossiers.urls_public")),
     path("", include("motcua.dossiers.urls_staff")),
     path("", include("motcua.catalog.urls")),

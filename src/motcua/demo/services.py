@@ -19,6 +19,7 @@ from motcua.catalog.services import (
 )
 from motcua.demo import province as data
 from motcua.demo.appointments import demo_appointments_setup
+from motcua.demo.feedback import demo_feedback_setup
 from motcua.demo.history import WEEKS as HISTORY_WEEKS
 from motcua.demo.history import demo_dossiers_load
 from motcua.organization.models import Center, Counter, Department, Province
@@ -188,4 +189,5 @@ def demo_province_load(
     demo_queue_load(centers)
     demo_appointments_setup(centers, now=now)
     demo_dossiers_load(centers, now=now, weeks=history_weeks)
+    demo_feedback_setup(centers, now=now, weeks=history_weeks)
     return logins

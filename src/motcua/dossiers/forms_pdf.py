@@ -32,7 +32,7 @@ from motcua.dossiers.models import (
     ResultDelivery,
     Timeliness,
 )
-from motcua.dossiers.selectors import tracking_url
+from motcua.dossiers.selectors import rating_url, tracking_url
 from motcua.dossiers.workflow import Status
 from motcua.organization.models import Center
 from motcua.organization.selectors import center_now
@@ -318,6 +318,7 @@ def form_context(record: FormRecord) -> dict[str, Any]:
     center = dossier.center
     heading = center_heading(center)
     url = tracking_url(dossier)
+    rating_link = rating_url(dossier)
     import segno
 
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2, dark="#000")
@@ -379,4 +380,11 @@ def form_context(record: FormRecord) -> dict[str, Any]:
         ),
         "qr": qr,
         "tracking_url": url,
+        # Form 01 also invites the citizen to rate the handling once the result is out.
+        "rating_url": rating_link,
+        "rating_qr": (
+            segno.make(rating_link, error="m").svg_data_uri(scale=3, border=2, dark="#000")
+            if record.form == FormRecord.Form.RECEIPT
+            else ""
+        ),
     }

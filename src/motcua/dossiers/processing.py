@@ -31,6 +31,7 @@ from motcua.dossiers.models import (
     SupplementMode,
     Timeliness,
 )
+from motcua.dossiers.selectors import rating_url
 from motcua.dossiers.workflow import Action, Status, check
 from motcua.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from motcua.notifications.models import Kind
@@ -580,7 +581,11 @@ def _mark_processed(dossier, *, actor, at, data, target):
         Timeliness.LATE if dossier.apology_at else deadlines.classify(calendar, at, dossier.due_at)
     )
     dossier.status = target
-    services._notify(dossier, Kind.RESULT_READY, {"delivery": dossier.result_delivery})
+    services._notify(
+        dossier,
+        Kind.RESULT_READY,
+        {"delivery": dossier.result_delivery, "rating_url": rating_url(dossier)},
+    )
     return "", {"timeliness": dossier.timeliness, "step_timeliness": timeliness}
 
 

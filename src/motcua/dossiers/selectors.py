@@ -192,6 +192,13 @@ def tracking_url(dossier: Dossier) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
+def rating_url(dossier: Dossier) -> str:
+    """The dossier survey's link (printed on form 01, sent with the result notice). The page
+    belongs to the feedback app (a layer above): named here, never imported."""
+    path = reverse("feedback_public:rate-dossier", kwargs={"token": tracking_token(dossier)})
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
 # What the public sees of each event (no names of officials, no notes, no personal data).
 PUBLIC_ACTIONS = {
     Action.REGISTER,

@@ -27,6 +27,15 @@ SAMPLE_CONTEXT = {
     "opt_out_url": "https://motcua.example/notifications/opt-out/abc",
     "step_name": "Thẩm định, xử lý",
     "delivery": "counter",
+    "score": "Không hài lòng",
+    "official": "Nguyễn Văn A",
+    "counter_name": "Quầy 3",
+    "comment": "Phải chờ lâu, hướng dẫn chưa rõ.",
+    "staff_url": "https://motcua.example/staff/feedback/ratings/12/",
+    "feedback_code": "GY7K2QXM4P",
+    "feedback_subject": "Thời gian chờ quá lâu",
+    "due_at_answer": "17:00 10/12/2026",
+    "follow_url": "https://motcua.example/feedback/follow/?code=GY7K2QXM4P",
 }
 
 # (subject, email body, sms body) per kind and language.
@@ -158,7 +167,9 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "{% elif delivery == 'electronic' %}Mời ông/bà nhận bản điện tử của kết quả tại "
             "{{ track_url }}"
             "{% else %}Mời ông/bà đến {{ center_name }} nhận kết quả hoặc xem tại "
-            "{{ track_url }}{% endif %}",
+            "{{ track_url }}{% endif %}"
+            "{% if rating_url %}\n\nMời ông/bà đánh giá mức độ hài lòng: {{ rating_url }}"
+            "{% endif %}",
             "Ho so {{ dossier_code }} da co ket qua. "
             "{% if delivery == 'post' %}Ket qua se gui qua buu dien."
             "{% elif delivery == 'electronic' %}Nhan ban dien tu:"
@@ -170,7 +181,9 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "{% if delivery == 'post' %}It will be sent by post to the address you gave; follow "
             "it at {{ track_url }}"
             "{% elif delivery == 'electronic' %}Download the electronic copy at {{ track_url }}"
-            "{% else %}Collect it at {{ center_name }} or see {{ track_url }}{% endif %}",
+            "{% else %}Collect it at {{ center_name }} or see {{ track_url }}{% endif %}"
+            "{% if rating_url %}\n\nPlease tell us how satisfied you are: {{ rating_url }}"
+            "{% endif %}",
             "Dossier {{ dossier_code }}: result ready"
             "{% if delivery == 'post' %}, sent by post{% endif %}. {{ track_url }}",
         ),
@@ -215,6 +228,58 @@ DEFAULTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "Dossier {{ dossier_code }} ({{ procedure_name }}) is due at {{ due_at }}."
             "{% if step_name %} Current step: {{ step_name }}.{% endif %}",
             "Dossier {{ dossier_code }} due {{ due_at }}.",
+        ),
+    },
+    Kind.RATING_DISSATISFIED: {
+        "vi": (
+            "Công dân không hài lòng tại {{ counter_name }}",
+            'Một công dân đã đánh giá "{{ score }}" tại {{ center_name }}'
+            "{% if counter_name %}, {{ counter_name }}{% endif %}"
+            "{% if official %} (cán bộ {{ official }}){% endif %}"
+            "{% if dossier_code %}, hồ sơ {{ dossier_code }}{% endif %}."
+            "{% if comment %} Ý kiến: {{ comment }}{% endif %} Xem và ghi nhận xử lý: {{ staff_url }}",
+            "{{ center_name }}: cong dan khong hai long"
+            "{% if counter_name %} tai {{ counter_name }}{% endif %}. {{ staff_url }}",
+        ),
+        "en": (
+            "A citizen was dissatisfied at {{ counter_name }}",
+            'A citizen rated "{{ score }}" at {{ center_name }}'
+            "{% if counter_name %}, {{ counter_name }}{% endif %}"
+            "{% if official %} (official {{ official }}){% endif %}"
+            "{% if dossier_code %}, dossier {{ dossier_code }}{% endif %}."
+            "{% if comment %} Comment: {{ comment }}{% endif %} Review it: {{ staff_url }}",
+            "{{ center_name }}: a citizen was dissatisfied"
+            "{% if counter_name %} at {{ counter_name }}{% endif %}. {{ staff_url }}",
+        ),
+    },
+    Kind.FEEDBACK_RECEIVED: {
+        "vi": (
+            "Đã nhận góp ý, phản ánh {{ feedback_code }}",
+            '{{ center_name }} đã nhận góp ý, phản ánh của ông/bà: "{{ feedback_subject }}". '
+            "Mã tra cứu: {{ feedback_code }}. Hạn trả lời: {{ due_at_answer }}. "
+            "Theo dõi tại {{ follow_url }}",
+            "{{ center_name }} da nhan gop y, ma {{ feedback_code }}. Theo doi: {{ follow_url }}",
+        ),
+        "en": (
+            "Feedback {{ feedback_code }} received",
+            '{{ center_name }} has received your feedback: "{{ feedback_subject }}". '
+            "Code: {{ feedback_code }}. Answer due by {{ due_at_answer }}. "
+            "Follow it at {{ follow_url }}",
+            "{{ center_name }} received your feedback, code {{ feedback_code }}: {{ follow_url }}",
+        ),
+    },
+    Kind.FEEDBACK_ANSWERED: {
+        "vi": (
+            "Trả lời góp ý, phản ánh {{ feedback_code }}",
+            '{{ center_name }} đã trả lời góp ý, phản ánh "{{ feedback_subject }}" của ông/bà. '
+            "Xem câu trả lời tại {{ follow_url }}",
+            "{{ center_name }} da tra loi gop y {{ feedback_code }}: {{ follow_url }}",
+        ),
+        "en": (
+            "Answer to your feedback {{ feedback_code }}",
+            '{{ center_name }} has answered your feedback "{{ feedback_subject }}". '
+            "Read the answer at {{ follow_url }}",
+            "{{ center_name }} answered feedback {{ feedback_code }}: {{ follow_url }}",
         ),
     },
 }

@@ -21,6 +21,9 @@ class Kind(models.TextChoices):
     APOLOGY_NEW_DATE = "apology_new_date", _("Xin lỗi và hẹn lại ngày trả kết quả")
     RATING_INVITATION = "rating_invitation", _("Mời đánh giá mức độ hài lòng")
     DOSSIER_DUE_SOON = "dossier_due_soon", _("Hồ sơ sắp đến hạn (cho cán bộ)")
+    RATING_DISSATISFIED = "rating_dissatisfied", _("Công dân không hài lòng (cho lãnh đạo)")
+    FEEDBACK_RECEIVED = "feedback_received", _("Đã nhận góp ý, phản ánh")
+    FEEDBACK_ANSWERED = "feedback_answered", _("Trả lời góp ý, phản ánh")
 
 
 # Messages a citizen may opt out of; the others are part of the legal procedure.

@@ -1,7 +1,8 @@
 """What the queue tells screens, after commit: displays, counter screens and phones.
 
 Groups: ``display.<center>`` (TV displays), ``queue.<center>`` (counter screens: the waiting
-lists changed), ``ticket.<token>`` (the citizen's phone page). Messages are JSON objects with a
+lists changed), ``ticket.<token>`` (the citizen's phone page), ``counter.<id>`` (the counter's
+own devices: ``{"kind": "finished", "ticket_id", "display"}`` for its rating tablet). Messages are JSON objects with a
 ``kind``; a call carries at least ``display``, ``counter`` and ``audio_url``.
 """
 
@@ -24,6 +25,11 @@ def display_group(center_code: str) -> str:
 
 def queue_group(center_code: str) -> str:
     return f"queue.{center_code}"
+
+
+def counter_group(counter_id: int) -> str:
+    """What happens at one counter, for its own devices (the rating tablet)."""
+    return f"counter.{counter_id}"
 
 
 def ticket_group(token: str) -> str:
@@ -80,6 +86,16 @@ def ticket_changed(ticket: Ticket) -> None:
     _send(ticket_group(ticket.token), payload)
     _send(display_group(ticket.center.code), {"kind": "refresh"})
     queue_changed(ticket.center)
+
+
+def ticket_finished(ticket: Ticket) -> None:
+    """A counter finished serving a ticket: its rating tablet asks the citizen."""
+    if ticket.counter_id is None:
+        return
+    _send(
+        counter_group(ticket.counter_id),
+        {"kind": "finished", "ticket_id": ticket.pk, "display": ticket.display},
+    )
 
 
 def queue_changed(center: Center) -> None:

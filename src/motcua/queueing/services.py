@@ -500,6 +500,8 @@ def ticket_act(
             events.ticket_called(ticket, recall=ticket.recalls)
         else:
             events.ticket_changed(ticket)
+        if action == Action.FINISH:
+            events.ticket_finished(ticket)
     return ticket
 
 

@@ -42,6 +42,9 @@ def _device_home(device: DeviceToken) -> str:
         return reverse("queue_screens:terminal", args=[device.counter_id])
     if device.purpose == DeviceToken.Purpose.DISPLAY:
         return reverse("display:screen", args=[device.center.code])
+    if device.purpose == DeviceToken.Purpose.RATING_TABLET and device.counter_id:
+        # The feedback app's page (named, not imported: feedback is a layer above queueing).
+        return reverse("feedback_tablet:tablet", args=[device.counter_id])
     return "/"
 
 

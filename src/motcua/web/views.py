@@ -88,6 +88,21 @@ def _appointment_tiles(user, now: dt.datetime) -> dict:
     return {"show": True, "today": appointment_selectors.today_count(centers, now)}
 
 
+def _feedback_tiles(user) -> dict:
+    """Satisfaction and the suggestion box, for those who see ratings or handle feedback."""
+    from motcua.feedback import selectors as feedback
+
+    rating_ids = list(feedback.rating_centers(user=user).values_list("pk", flat=True))
+    feedback_ids = list(feedback.feedback_centers(user=user).values_list("pk", flat=True))
+    enters = center_list_for_user(user=user, roles=feedback.FEEDBACK_ENTRY_ROLES).exists()
+    return {
+        "show": bool(rating_ids or feedback_ids or enters),
+        "ratings": bool(rating_ids),
+        "to_review": feedback.dissatisfied_to_review(center_ids=rating_ids).count(),
+        "open": feedback.feedback_list(center_ids=feedback_ids, status="open").count(),
+    }
+
+
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
     memberships = list(membership_list(user=request.user))
@@ -117,5 +132,6 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "more_centers": max(0, len(centers) - 12),
             "dossier_tiles": _dossier_tiles(request.user),
             "appointment_tiles": _appointment_tiles(request.user, now),
+            "feedback_tiles": _feedback_tiles(request.user),
         },
     )

@@ -25,6 +25,7 @@
     var called = s.status === "called" && s.counter != null;
     showBanner(called ? s.counter : null);
     $("ticket-facts").hidden = s.status !== "waiting";
+    if ($("ticket-rate")) $("ticket-rate").hidden = s.status !== "finished";
     setText($("ticket-position"), s.position);
     setText($("ticket-ahead"), s.ahead);
     setText($("ticket-wait"), s.estimated_wait_minutes);
