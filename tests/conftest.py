@@ -11,6 +11,15 @@ import pytest
 from tests.factories import CenterFactory, ProvinceFactory
 
 
+@pytest.fixture(autouse=True)
+def _login_lockout_reset():
+    """Each test starts with no log-in failures counted (django-axes keeps them in a cache
+    that outlives the test database)."""
+    from motcua.organization.lockout import lockout_reset_all
+
+    lockout_reset_all()
+
+
 @pytest.fixture
 def province(db):
     return ProvinceFactory()
@@ -143,8 +152,14 @@ def page(browser, live_server_url, request):
     and checks the last page shown with axe-core (serious or critical violations fail)."""
     from tests.browser.axe import assert_accessible
 
+    # Playwright's polling helpers (wait_for_function) evaluate strings, which the product's
+    # Content-Security-Policy forbids ('unsafe-eval'): tests drive pages with the policy
+    # bypassed, except those marked ``enforce_csp``, which check the policy itself.
     context = browser.new_context(
-        base_url=live_server_url, locale="vi-VN", viewport={"width": 1280, "height": 900}
+        base_url=live_server_url,
+        locale="vi-VN",
+        viewport={"width": 1280, "height": 900},
+        bypass_csp=request.node.get_closest_marker("enforce_csp") is None,
     )
     outside: list[str] = []
 

@@ -9,6 +9,7 @@ window. Callers pick the key: usually the client's address from :func:`client_ip
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 
@@ -18,6 +19,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from motcua.errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 _generation = "0"
 
@@ -45,14 +48,20 @@ def rate_limit_hit(scope: str, key: str, *, limit: int, window: int) -> int:
     slot = now // window
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
     name = f"rl:{_generation}:{scope}:{digest}:{slot}"
-    if cache.add(name, 1, timeout=window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(name)
-        except ValueError:  # expired between add and incr
-            cache.add(name, 1, timeout=window + 5)
+    try:
+        if cache.add(name, 1, timeout=window + 5):
             count = 1
+        else:
+            try:
+                count = cache.incr(name)
+            except ValueError:  # expired between add and incr
+                cache.add(name, 1, timeout=window + 5)
+                count = 1
+    except Exception:  # noqa: BLE001 - the cache (Redis) is down: serve rather than fail
+        # Failing open: a citizen's ticket page or lookup must keep working while Redis is
+        # away (docs/security.md, "Faults"); the limits come back with the cache.
+        logger.warning("rate limit %s not counted: the cache is unavailable", scope, exc_info=True)
+        return 0
     if count > limit:
         wait = window - (now % window)
         raise RateLimited(

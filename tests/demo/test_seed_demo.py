@@ -30,6 +30,7 @@ from motcua.organization.models import Center, Department, Membership, Role
 from motcua.organization.models import Counter as CounterDesk
 from motcua.organization.selectors import center_calendar
 from motcua.workcalendar.calendar import is_working_time
+from tests.reporting.demo_checks import check_reports_agree_with_a_direct_count
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -89,6 +90,8 @@ def test_seed_demo_is_complete_and_idempotent(capsys, private_media):
         assert center.counters.filter(is_priority_desk=True).exists()
 
     _check_history(private_media)
+    # The reports' summary agrees with a direct count of the same rows (no second seed).
+    check_reports_agree_with_a_direct_count()
 
 
 def _check_history(media: Path) -> None:

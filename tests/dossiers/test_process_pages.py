@@ -306,7 +306,7 @@ def test_a_leader_assigns_in_bulk_and_is_told_what_failed(
         {"codes": [one.code], "next": "https://evil.example/"},
     )["Location"] == reverse("dossiers_staff:work")
     refused = _client(specialist).post(reverse("dossiers_staff:bulk-assign"), {"codes": [two.code]})
-    assert refused.status_code == 302
+    assert refused.status_code == 403  # a refusal, not a redirect (docs/security.md)
     two.refresh_from_db()
     assert two.current_step.assignee == other
 

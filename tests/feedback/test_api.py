@@ -79,6 +79,16 @@ def test_bad_rating_requests(client, served, body):
 
 
 @pytest.mark.django_db
+def test_bad_score_message_in_english(client, served):
+    response = post(
+        client, "ratings", {"ticket": served.token, "score": "meh"}, **{"Accept-Language": "en"}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_score"
+    assert "very satisfied" in response.json()["message"].lower()
+
+
+@pytest.mark.django_db
 def test_ratings_are_rate_limited_per_address(client, settings, served):
     settings.RATING_LIMIT = (3, 3600)
     codes = [

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -655,6 +656,13 @@ def _reschedule_submit(request: HttpRequest, appointment: Appointment, secret: s
 
 def qr(request: HttpRequest, code: str) -> HttpResponse:
     """The QR code of an appointment (it holds only the code, which the kiosk scans)."""
+    try:
+        limit, window = settings.APPOINTMENT_QR_LIMIT
+        rate_limit_hit("appointment-qr", client_ip(request), limit=limit, window=window)
+    except RateLimited as error:
+        response = HttpResponse(error.message, status=429, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(error.details.get("retry_after", 60))
+        return response
     appointment = Appointment.objects.filter(code=code.upper()).only("code").first()
     if appointment is None:
         raise Http404

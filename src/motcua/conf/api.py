@@ -13,6 +13,7 @@ from motcua.errors import ServiceError
 from motcua.feedback.api import router as feedback_router
 from motcua.organization.api import auth_router, calendar_router, centers_router
 from motcua.queueing.api import router as queue_router
+from motcua.reporting.api import router as reporting_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -75,4 +76,5 @@ api.add_router("/", catalog_router)
 api.add_router("/", queue_router)
 api.add_router("/", dossiers_router)
 api.add_router("/", appointments_router)
+api.add_router("/", reporting_router)
 api.add_router("/", feedback_router)

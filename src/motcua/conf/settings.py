@@ -7,11 +7,13 @@ production (``MOTCUA_ENV=production``: refuses to start without a real ``SECRET_
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -81,14 +83,18 @@ INSTALLED_APPS = [
     "ninja",
     "channels",
     "django_tasks_db",
+    "axes",
     "motcua.workcalendar",
     "motcua.organization",
+    "motcua.audit",
     "motcua.catalog",
     "motcua.notifications",
     "motcua.queueing",
     "motcua.dossiers",
     "motcua.appointments",
+    "motcua.integrations",
     "motcua.feedback",
+    "motcua.reporting",
     "motcua.realtime",
     "motcua.web",
     "motcua.demo",
@@ -96,15 +102,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (SECURE_CSP below; docs/security.md).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "motcua.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The client address for audit rows written deep in services (motcua.audit.context).
+    "motcua.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out log-in into the 429 page (motcua.organization.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.conf.urls"
@@ -130,10 +142,18 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # Tests close connections after each request so the test database can be dropped.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI every request runs its database work in a thread of its own, so a persistent
+    # connection per thread would leak one connection per request (Django's docs: disable
+    # persistent connections under ASGI). PostgreSQL gets a connection pool per process instead
+    # (psycopg_pool: DATABASE_POOL_MAX connections at most, handed back after each request);
+    # tests close connections after each request so the test database can be dropped.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not TESTING:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
+            "timeout": 10,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -176,6 +196,11 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Log-in failure counts (django-axes) in a cache of their own: the same store as "default"
+# (Redis when configured, shared by every process) under their own key prefix.
+CACHES["axes"] = {**CACHES["default"], "KEY_PREFIX": "motcua-axes"}
+if not REDIS_URL:
+    CACHES["axes"]["LOCATION"] = "axes"
 
 # --- Background tasks ----------------------------------------------------------------------
 TASKS = {
@@ -193,6 +218,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked user name + address before the password is even checked.
+    "motcua.organization.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Log-in lock-out (docs/security.md): AXES_FAILURE_LIMIT wrong passwords for one user name
+# from one address lock that pair for AXES_COOLOFF_MINUTES; counts kept in the cache.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "axes"
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused without extending the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "motcua.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "motcua.organization.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # the cache handler writes no rows to show
+AXES_VERBOSE = False
+# The reports' covering indexes (INCLUDE) serve PostgreSQL; SQLite ignores the included
+# columns and Django warns about it (docs/reports.md).
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+if not REDIS_URL:
+    # One process (development, tests): the in-memory cache is fine; axes warns about it
+    # because several processes would each count on their own.
+    SILENCED_SYSTEM_CHECKS += ["axes.W001"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -243,6 +294,12 @@ DOSSIER_UPLOAD_MAX_BYTES = int(float(os.environ.get("DOSSIER_UPLOAD_MAX_MB", "10
 # carriers put many citizens behind one address, so the limits stop floods, not people.
 DOSSIER_LOOKUP_LIMIT = (60, 300)
 DOSSIER_SUBMIT_LIMIT = (20, 3600)
+# (requests, seconds) per client address for the queue's public endpoints (docs/security.md):
+# remote numbers (besides the per-phone daily cap), and the live ticket page / its polling.
+QUEUE_REMOTE_TICKET_LIMIT = (20, 3600)
+QUEUE_TICKET_STATUS_LIMIT = (600, 300)
+# The appointment QR image (it answers whether a code exists).
+APPOINTMENT_QR_LIMIT = (120, 300)
 
 # --- Satisfaction and feedback (docs/feedback.md) -------------------------------------------
 # How long after the service a ticket may be rated, and after the result a dossier.
@@ -261,9 +318,37 @@ SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 # The gateway's request body, a JSON template with $to, $text and $reference; extra headers.
 SMS_GATEWAY_BODY = os.environ.get("SMS_GATEWAY_BODY", "")
 SMS_GATEWAY_HEADERS = os.environ.get("SMS_GATEWAY_HEADERS", "")
+# The National Public Service Portal's sync (docs/integrations.md): empty URL = off, nothing
+# is queued for it; the token goes in the Authorization header; the adapter by its name.
 PORTAL_SYNC_URL = os.environ.get("PORTAL_SYNC_URL", "")
+PORTAL_SYNC_TOKEN = os.environ.get("PORTAL_SYNC_TOKEN", "")
+PORTAL_ADAPTER = os.environ.get("PORTAL_ADAPTER", "http")
+
+# --- Privacy and retention (docs/security.md) -----------------------------------------------
+# Tickets lose their phone number this many days after they were issued; closed feedback its
+# contact details after this many days; a closed dossier is an administrative record kept this
+# many years (an erasure request anonymises only dossiers past it).
+QUEUE_PHONE_RETENTION_DAYS = int(os.environ.get("QUEUE_PHONE_RETENTION_DAYS", "30"))
+FEEDBACK_RETENTION_DAYS = int(os.environ.get("FEEDBACK_RETENTION_DAYS", "365"))
+DOSSIER_RETENTION_YEARS = int(os.environ.get("DOSSIER_RETENTION_YEARS", "10"))
 
 # --- Security ------------------------------------------------------------------------------
+# Content-Security-Policy (docs/security.md, "Headers"): scripts, styles, images and
+# connections from this site only (no inline script or style; QR codes are data: images;
+# websockets are same-origin), never framed, forms post only here.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+}
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -276,7 +361,12 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    # Preloading commits the whole domain (and its subdomains) to HTTPS in browsers for
+    # months and cannot be undone quickly: a decision for whoever runs the domain, so off
+    # unless asked for, and Django's reminder about it (security.W021) is silenced then.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {

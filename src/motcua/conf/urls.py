@@ -25,8 +25,11 @@ urlpatterns = [
     path("", include("motcua.dossiers.urls_staff")),
     path("", include("motcua.catalog.urls")),
     path("", include("motcua.notifications.urls")),
+    path("", include("motcua.integrations.urls")),
     path("", include("motcua.queueing.urls_screens")),
     path("", include("motcua.queueing.urls_display")),
     path("", include("motcua.queueing.urls")),
+    path("", include("motcua.reporting.urls")),
+    path("", include("motcua.audit.urls")),
     path("", include("motcua.web.urls")),
 ]

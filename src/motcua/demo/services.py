@@ -22,6 +22,7 @@ from motcua.demo.appointments import demo_appointments_setup
 from motcua.demo.feedback import demo_feedback_setup
 from motcua.demo.history import WEEKS as HISTORY_WEEKS
 from motcua.demo.history import demo_dossiers_load
+from motcua.demo.integrations import demo_certificates_setup
 from motcua.organization.models import Center, Counter, Department, Province
 from motcua.organization.services import membership_grant, working_periods_set
 
@@ -189,5 +190,6 @@ def demo_province_load(
     demo_queue_load(centers)
     demo_appointments_setup(centers, now=now)
     demo_dossiers_load(centers, now=now, weeks=history_weeks)
+    demo_certificates_setup(centers, province_name=province.name)
     demo_feedback_setup(centers, now=now, weeks=history_weeks)
     return logins

@@ -384,6 +384,7 @@ def dossier_detail(request: HttpRequest, code: str) -> DossierOut:
     """Everything about a dossier, for staff who may see it (404 for anyone else)."""
     user = _staff(request)
     dossier = selectors.dossier_get_for_user(user=user, code=code)
+    services.dossier_personal_data_viewed(actor=user, dossier=dossier, what="api", request=request)
     return DossierOut(
         code=dossier.code,
         center=dossier.center.code,

@@ -33,6 +33,7 @@ from motcua.dossiers.models import (
     Timeliness,
 )
 from motcua.dossiers.selectors import rating_url, tracking_url
+from motcua.dossiers.signing import pdf_sign
 from motcua.dossiers.workflow import Status
 from motcua.organization.models import Center
 from motcua.organization.selectors import center_now
@@ -101,7 +102,12 @@ def form_pdf(record: FormRecord) -> bytes:
             )
             FormRecord.objects.filter(pk=record.pk).update(pdf="")
             record.pdf.name = ""
-    data = form_render(record)
+    data = pdf_sign(
+        center=record.dossier.center,
+        pdf=form_render(record),
+        reason=str(FormRecord.Form(record.form).label),
+        placement="first-page-top",
+    )
     return _store(record, data)
 
 

@@ -9,10 +9,11 @@ row stays locked until commit), so simultaneous acceptances get distinct consecu
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +27,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.audit.models import Action as AuditAction
+from motcua.audit.services import audit_record
 from motcua.catalog.models import CenterProcedure, Channel, Procedure
 from motcua.catalog.selectors import due_at as catalog_due_at
 from motcua.catalog.selectors import processing_time_for
@@ -48,6 +51,8 @@ from motcua.dossiers.selectors import (
     checklist_for,
     tracking_url,
 )
+from motcua.dossiers.signals import dossier_event_recorded
+from motcua.dossiers.signing import pdf_sign
 from motcua.dossiers.uploads import CheckedFile, upload_check
 from motcua.dossiers.workflow import NEW, Action, Status, check
 from motcua.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -279,7 +284,7 @@ def _event(
     note: str = "",
     data: dict | None = None,
 ) -> DossierEvent:
-    return DossierEvent.objects.create(
+    event = DossierEvent.objects.create(
         dossier=dossier,
         action=action,
         from_status=before,
@@ -288,6 +293,36 @@ def _event(
         actor=actor if actor is not None and actor.is_authenticated else None,
         note=note[:2000],
         data=data or {},
+    )
+    # Layers above (integrations: the portal outbox, webhooks) write their rows in this
+    # transaction.
+    dossier_event_recorded.send(sender=Dossier, dossier=dossier, event=event)
+    # The audit log (docs/security.md): every state change, in the same transaction.
+    audit_record(
+        actor=actor,
+        action=AuditAction.STATE_CHANGE,
+        object_type="dossier",
+        object_key=dossier.code,
+        center=dossier.center,
+        details={"action": action, "from": before, "to": dossier.status, "event": event.pk},
+        at=at,
+    )
+    return event
+
+
+def dossier_personal_data_viewed(
+    *, actor: User, dossier: Dossier, what: str, request: Any = None, action: str = ""
+) -> None:
+    """Write to the audit log that ``actor`` saw ``dossier``'s personal data (its page, a
+    file, a form, the API); ``what`` says which."""
+    audit_record(
+        actor=actor,
+        action=action or AuditAction.VIEW_PERSONAL_DATA,
+        object_type="dossier",
+        object_key=dossier.code,
+        center=dossier.center,
+        details={"what": what},
+        request=request,
     )
 
 
@@ -915,6 +950,9 @@ def dossier_attach(
         check(Action.ATTACH, locked.status)
         rows = {doc.required_document_id: doc for doc in locked.documents.all()}
         checked = _check_uploads(uploads, rows)  # type: ignore[arg-type]
+        if result:
+            # A PDF result is signed with the center's certificate (when it has one).
+            checked = [(_signed_result(locked, item), doc) for item, doc in checked]
         stored = _store_files(locked, checked, at=at, actor=actor, by_citizen=False)
         if result:
             DossierFile.objects.filter(pk__in=[row.pk for row in stored]).update(is_result=True)
@@ -929,6 +967,19 @@ def dossier_attach(
             data={"files": [row.original_name for row in stored], "result": result},
         )
     return stored
+
+
+def _signed_result(dossier: Dossier, item: CheckedFile) -> CheckedFile:
+    if item.content_type != "application/pdf":
+        return item
+    signed = pdf_sign(
+        center=dossier.center,
+        pdf=item.content,
+        reason=_("Kết quả giải quyết hồ sơ %(code)s") % {"code": dossier.code},
+    )
+    if signed is item.content:
+        return item
+    return replace(item, content=signed, sha256=hashlib.sha256(signed).hexdigest())
 
 
 def _result_check(actor: User, dossier: Dossier) -> None:

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_safe
 
+from motcua.audit.models import Action as AuditAction
+from motcua.audit.services import audit_record
 from motcua.catalog.models import Field
 from motcua.dossiers import forms_pdf as forms
 from motcua.dossiers.forms_process import form05_issue
@@ -34,6 +36,7 @@ from motcua.dossiers.selectors import (
     register_rows,
     register_years,
 )
+from motcua.dossiers.services import dossier_personal_data_viewed
 from motcua.errors import Conflict, NotAllowed, NotFound
 from motcua.organization.identity import caller
 from motcua.organization.models import Center
@@ -97,6 +100,9 @@ def form_pdf(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         raise Http404(_("Không có phiếu này."))
     data = forms.form_pdf(record)
     logger.info("user %s downloaded form %s (%s) of %s", user.pk, record.pk, record.form, code)
+    dossier_personal_data_viewed(
+        actor=user, dossier=dossier, what=f"form {record.form} #{record.pk}", request=request
+    )
     return _pdf_response(data, record)
 
 
@@ -113,6 +119,9 @@ def form05(request: HttpRequest, code: str) -> HttpResponse:
     except Conflict as error:
         return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
     logger.info("user %s issued form 05 %s of %s", user.pk, record.display_number, code)
+    dossier_personal_data_viewed(
+        actor=user, dossier=dossier, what=f"form 05 {record.display_number}", request=request
+    )
     return _pdf_response(data, record)
 
 
@@ -213,6 +222,15 @@ def register(request: HttpRequest) -> HttpResponse:
         filters.center.code,
         filters.year,
         page.number,
+    )
+    audit_record(
+        actor=_user(request),
+        action=AuditAction.VIEW_PERSONAL_DATA,
+        object_type="register",
+        object_key=f"{filters.center.code}/{filters.year}",
+        center=filters.center,
+        details={"what": "form 06", "page": page.number},
+        request=request,
     )
     return render(
         request,
@@ -316,6 +334,15 @@ def register_xlsx(request: HttpRequest) -> HttpResponse:
         center.code,
         filters.year,
         count,
+    )
+    audit_record(
+        actor=_user(request),
+        action=AuditAction.EXPORT,
+        object_type="register",
+        object_key=f"{center.code}/{filters.year}",
+        center=center,
+        details={"what": "form 06", "rows": count},
+        request=request,
     )
     name = f"so-theo-doi-{center.code}-{filters.year}"
     if filters.field:

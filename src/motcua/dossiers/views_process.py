@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -229,8 +230,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     back = _safe_next(request, reverse("dossiers_staff:work"))
     if not center_list_for_user(user=user, roles=worklists.SUPERVISORS).exists():
-        messages.error(request, _("Chỉ lãnh đạo hoặc quản trị trung tâm được phân công hàng loạt."))
-        return redirect(back)
+        raise PermissionDenied(_("Chỉ lãnh đạo hoặc quản trị trung tâm được phân công hàng loạt."))
     codes = list(dict.fromkeys(c.strip() for c in request.POST.getlist("codes") if c.strip()))
     if not codes:
         messages.error(request, _("Hãy đánh dấu ít nhất một hồ sơ để phân công."))

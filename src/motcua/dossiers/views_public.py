@@ -25,7 +25,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from motcua.catalog.models import Channel, OnlineLevel, Procedure
 from motcua.catalog.selectors import procedure_get, processing_time_for
 from motcua.dossiers import selectors, services
-from motcua.dossiers.models import ApplicantKind, Dossier, Gender, ResultDelivery
+from motcua.dossiers.models import ApplicantKind, Dossier, DossierFile, Gender, ResultDelivery
+from motcua.dossiers.signing import SignatureCheck, pdf_verify
 from motcua.dossiers.uploads import max_upload_bytes
 from motcua.dossiers.workflow import RESULT_READY, Status
 from motcua.errors import InvalidInput, NotFound, ServiceError
@@ -42,6 +43,7 @@ SUBMITTED_KEY = "dossier_submitted"
 # Rate-limit scopes (the lookup's is shared with the JSON API).
 LOOKUP_SCOPE = "dossier-lookup"
 SUBMIT_SCOPE = "dossier-submit"
+SUPPLEMENT_SCOPE = "dossier-supplement"
 
 APPLICANT_FIELDS = (
     "kind",
@@ -131,6 +133,11 @@ def _result_context(request: HttpRequest, dossier: Dossier, *, via: str) -> dict
         and dossier.code in _unlocked(request)
     ):
         result_files = list(dossier.files.filter(is_result=True))
+        for row in result_files:
+            # Whether the result's digital signature holds (None: not signed).
+            check = _signature_check(dossier, row)
+            row.signature = check  # type: ignore[attr-defined]
+            row.signed_at = _local(center, check.signed_at) if check else ""  # type: ignore[attr-defined]
     return {
         "dossier": dossier,
         "public": public,
@@ -151,6 +158,17 @@ def _result_context(request: HttpRequest, dossier: Dossier, *, via: str) -> dict
         "max_mb": f"{max_upload_bytes() / 1024 / 1024:g}",
         "via": via,
     }
+
+
+def _signature_check(dossier: Dossier, row: DossierFile) -> SignatureCheck | None:
+    if row.content_type != "application/pdf":
+        return None
+    try:
+        with row.file.open("rb") as stored:
+            data = stored.read()
+    except FileNotFoundError:
+        return None
+    return pdf_verify(center=dossier.center, pdf=data)
 
 
 def _find(code: str, secret: str) -> tuple[Dossier, bool]:
@@ -288,6 +306,20 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
     if dossier is None:
         raise Http404
     back = redirect("dossiers_public:track-signed", token=selectors.tracking_token(dossier))
+    if request.method == "POST":
+        try:
+            _limit(request, SUPPLEMENT_SCOPE, settings.DOSSIER_SUBMIT_LIMIT)
+        except RateLimited as error:
+            messages.error(
+                request,
+                _(
+                    "Ông/bà đã gửi bổ sung quá nhiều lần trong thời gian ngắn. "
+                    "Xin thử lại sau %(wait)s."
+                )
+                % {"wait": _wait_text(error)},
+            )
+            context = _result_context(request, dossier, via="web")
+            return render(request, "dossiers/public/track.html", context, status=429)
     if dossier.status != Status.SUPPLEMENT or dossier.channel != Channel.ONLINE:
         messages.error(request, _("Hồ sơ này hiện không chờ bổ sung trực tuyến."))
         return back

@@ -832,6 +832,9 @@ def _label(choices, value) -> str:
 
 def _audit(request: HttpRequest, dossier: Dossier, what: str) -> None:
     audit.info("user=%s dossier=%s %s path=%s", _user(request).pk, dossier.code, what, request.path)
+    services.dossier_personal_data_viewed(
+        actor=_user(request), dossier=dossier, what=what, request=request
+    )
 
 
 @never_cache

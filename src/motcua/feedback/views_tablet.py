@@ -80,7 +80,14 @@ def tablet(request: HttpRequest, counter_id: int) -> HttpResponse:
             if ticket is None:
                 # Already rated, too late, or another ticket: nothing to ask any more.
                 return redirect(idle_url)
-            context.update(ticket=ticket, error=error.message, chosen=request.POST.get("score", ""))
+            # The same screen again with the message; what was chosen and typed is kept.
+            context.update(
+                ticket=ticket,
+                error=error.message,
+                chosen=request.POST.get("score", ""),
+                chosen_reasons=request.POST.getlist("reasons"),
+                comment=request.POST.get("comment", ""),
+            )
             return render(request, "feedback/tablet.html", context, status=400)
         context.update(thanks=rating, thanks_seconds=THANKS_SECONDS)
         return render(request, "feedback/tablet.html", context)

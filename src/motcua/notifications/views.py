@@ -8,13 +8,14 @@ from typing import cast
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from motcua.errors import ServiceError
+from motcua.errors import NotAllowed, ServiceError
 from motcua.notifications.defaults import SAMPLE_CONTEXT
 from motcua.notifications.models import ChannelKind, Kind, Message, MessageTemplate
 from motcua.notifications.selectors import message_get, message_list
@@ -68,6 +69,9 @@ def message_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         message_retry(actor=_user(request), message=message)
         flash.success(request, _("Đã đưa thông báo vào hàng gửi lại."))
+    except NotAllowed as error:
+        # A refusal is a 403, not a redirect with a message (docs/security.md).
+        raise PermissionDenied(error.message) from error
     except ServiceError as error:
         flash.error(request, error.message)
     return redirect("notifications:message-detail", pk=pk)

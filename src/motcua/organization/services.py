@@ -9,10 +9,12 @@ from datetime import time, timedelta
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.errors import InvalidInput, NotAllowed
+from motcua.organization.lockout import LockedOut, is_locked_out, lockout_message
 from motcua.organization.models import (
     CENTER_ONLY_ROLES,
     PROVINCE_ONLY_ROLES,
@@ -93,9 +95,15 @@ def device_token_revoke(*, actor: User, device: DeviceToken) -> DeviceToken:
     return device
 
 
-def api_token_issue(*, username: str, password: str) -> tuple[ApiToken, str]:
-    """Exchange a staff member's credentials for a bearer token."""
-    user = authenticate(username=username, password=password)
+def api_token_issue(
+    *, username: str, password: str, request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
+    """Exchange a staff member's credentials for a bearer token. With the ``request`` (the
+    API always passes it) failures count towards the log-in lock-out, and a locked user name
+    + address is refused with :class:`LockedOut` (429) whatever the password."""
+    user = authenticate(request, username=username, password=password)
+    if is_locked_out(request):
+        raise LockedOut(lockout_message())
     if user is None or not user.is_active:
         raise NotAllowed(_("Tên đăng nhập hoặc mật khẩu không đúng."), code="invalid_credentials")
     if not (user.is_superuser or Membership.objects.filter(user=user).exists()):

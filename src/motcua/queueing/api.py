@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Router, Schema
@@ -15,6 +16,7 @@ from motcua.organization.models import Counter
 from motcua.organization.selectors import center_get_public
 from motcua.queueing import selectors, services
 from motcua.queueing.models import Ticket
+from motcua.ratelimit import client_ip, rate_limit_hit
 
 router = Router(tags=["queue"])
 
@@ -94,7 +96,14 @@ def ticket_out(request: HttpRequest, ticket: Ticket) -> TicketOut:
 
 @router.post(
     "centers/{center}/tickets",
-    response={201: TicketOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={
+        201: TicketOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        429: ErrorOut,
+    },
     auth=None,
 )
 def ticket_create(request: HttpRequest, center: str, payload: TicketIn):
@@ -107,6 +116,8 @@ def ticket_create(request: HttpRequest, center: str, payload: TicketIn):
     elif who.user is not None:
         issuer = services.Issuer(source=Ticket.Source.STAFF, user=who.user)
     else:
+        limit, window = settings.QUEUE_REMOTE_TICKET_LIMIT
+        rate_limit_hit("queue-remote", client_ip(request), limit=limit, window=window)
         issuer = services.Issuer(source=Ticket.Source.REMOTE)
     ticket = services.ticket_issue(
         issuer=issuer,
@@ -130,9 +141,13 @@ class TicketStatusOut(Schema):
     counter_name: str | None
 
 
-@router.get("tickets/{token}", response={200: TicketStatusOut, 404: ErrorOut}, auth=None)
+@router.get(
+    "tickets/{token}", response={200: TicketStatusOut, 404: ErrorOut, 429: ErrorOut}, auth=None
+)
 def ticket_status(request: HttpRequest, token: str) -> TicketStatusOut:
     """The citizen's ticket (the phone page polls this when its websocket is down)."""
+    limit, window = settings.QUEUE_TICKET_STATUS_LIMIT
+    rate_limit_hit("queue-ticket-status", client_ip(request), limit=limit, window=window)
     ticket = (
         Ticket.objects.select_related("service", "counter", "center").filter(token=token).first()
     )

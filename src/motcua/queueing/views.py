@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from motcua.queueing import voice
 from motcua.queueing.models import Ticket
 from motcua.queueing.selectors import ticket_public
+from motcua.ratelimit import RateLimited, client_ip, rate_limit_hit
 
 _DISPLAY = re.compile(r"^[A-Z]{0,2}\d{1,6}$")
 
@@ -48,6 +50,13 @@ def ticket_page(request: HttpRequest, token: str) -> HttpResponse:
     """The citizen's live ticket page (the QR code on the ticket opens it): the number, its
     status, people ahead and the estimated wait; live over ``/ws/ticket/<token>/``. No personal
     data. See docs/display.md."""
+    limit, window = settings.QUEUE_TICKET_STATUS_LIMIT
+    try:
+        rate_limit_hit("queue-ticket-status", client_ip(request), limit=limit, window=window)
+    except RateLimited as error:
+        response = HttpResponse(error.message, status=429, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(error.details.get("retry_after", 60))
+        return response
     ticket = (
         Ticket.objects.select_related("center", "service", "counter").filter(token=token).first()
     )

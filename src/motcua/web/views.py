@@ -88,6 +88,16 @@ def _appointment_tiles(user, now: dt.datetime) -> dict:
     return {"show": True, "today": appointment_selectors.today_count(centers, now)}
 
 
+def _report_tiles(user) -> dict:
+    """The reports tile for center admins, leaders, analysts and province admins."""
+    from motcua.reporting.selectors import report_provinces, user_sees_reports
+
+    return {
+        "show": user_sees_reports(user=user),
+        "provinces": list(report_provinces(user=user)[:4]),
+    }
+
+
 def _feedback_tiles(user) -> dict:
     """Satisfaction and the suggestion box, for those who see ratings or handle feedback."""
     from motcua.feedback import selectors as feedback
@@ -132,6 +142,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "more_centers": max(0, len(centers) - 12),
             "dossier_tiles": _dossier_tiles(request.user),
             "appointment_tiles": _appointment_tiles(request.user, now),
+            "report_tiles": _report_tiles(request.user),
             "feedback_tiles": _feedback_tiles(request.user),
         },
     )

@@ -29,6 +29,15 @@
         else { window.location.href = idleUrl; }
       }, seconds * 1000);
     };
+    // A double tap on "send" sends once (the second would find the ticket rated and show the
+    // idle screen instead of the thanks).
+    var sent = false;
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        if (sent) { event.preventDefault(); }
+        sent = true;
+      });
+    }
     ["pointerdown", "keydown", "touchstart", "input"].forEach(function (name) {
       document.addEventListener(name, reset, { passive: true });
     });

@@ -2,8 +2,9 @@
 minute sends the notifications that are due (retries, and any whose task was lost), expires
 the tickets still waiting at centers that have closed, and sweeps the appointments (expired
 reservations, no-shows after the check-in window, reminders the day and the hour before) and the
-dossiers (overdue marks, due-soon warnings to the officials); every hour removes cached call
-audio older than a week."""
+dossiers (overdue marks, due-soon warnings to the officials), delivers the integrations outbox
+and pulls from the national portal; every hour removes cached call
+audio older than a week; once a day runs the privacy sweep (``motcua privacy_sweep``)."""
 
 import logging
 import threading
@@ -24,9 +25,11 @@ VOICE_KEEP_SECONDS = 7 * 24 * 3600
 def _flush_loop(stop: threading.Event) -> None:
     from motcua.appointments.services import appointments_sweep
     from motcua.dossiers.processing import dossiers_deadline_sweep
+    from motcua.integrations.services import outbox_deliver, portal_pull
     from motcua.notifications.services import notifications_flush
     from motcua.queueing import voice
     from motcua.queueing.services import tickets_expire_after_closing
+    from motcua.web.privacy import privacy_sweep_daily
 
     duties: list[tuple[str, Callable[[], object]]] = [
         ("sending due notifications", notifications_flush),
@@ -36,6 +39,10 @@ def _flush_loop(stop: threading.Event) -> None:
         ("sweeping appointments", appointments_sweep),
         # Open dossiers past due are marked overdue; officials are warned a working day before.
         ("sweeping dossier deadlines", dossiers_deadline_sweep),
+        # The integrations outbox (portal status changes, webhooks), then the portal's dossiers
+        # and catalog updates (nothing for the portal when PORTAL_SYNC_URL is empty).
+        ("delivering the integrations outbox", outbox_deliver),
+        ("pulling from the national portal", portal_pull),
     ]
     rounds = 0
     while not stop.wait(FLUSH_EVERY_SECONDS):
@@ -49,6 +56,15 @@ def _flush_loop(stop: threading.Event) -> None:
                 logger.exception("%s failed; trying again in a minute", name)
             finally:
                 close_old_connections()
+        try:
+            # Once a day (the first round of the day, in one worker): retention of personal
+            # data (old tickets' phones, old feedback's contact details).
+            close_old_connections()
+            privacy_sweep_daily()
+        except Exception:
+            logger.exception("the privacy sweep failed; trying again in a minute")
+        finally:
+            close_old_connections()
         if rounds % 60 == 1:
             try:
                 # Spoken calls older than a week are never asked for again.
@@ -68,6 +84,7 @@ class Command(BaseCommand):
         if batch:
             call_command("db_worker", "--interval", str(interval), "--batch")
             call_command("send_notifications")
+            call_command("portal_sync")
             return
         stop = threading.Event()
         flusher = threading.Thread(target=_flush_loop, args=(stop,), daemon=True, name="notify")
