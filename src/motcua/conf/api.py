@@ -1,5 +1,8 @@
 """The one JSON API of the product, served at /api/v1/ (OpenAPI at /api/v1/openapi.json)."""
 
+import logging
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -14,6 +17,8 @@ from motcua.feedback.api import router as feedback_router
 from motcua.organization.api import auth_router, calendar_router, centers_router
 from motcua.queueing.api import router as queue_router
 from motcua.reporting.api import router as reporting_router
+
+logger = logging.getLogger(__name__)
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -50,6 +55,22 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     response = error_response(request, exc.status, exc.code, exc.message, **exc.details)
     if "retry_after" in exc.details:
         response["Retry-After"] = str(exc.details["retry_after"])
+    return response
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database went away mid-request (a dropped connection, a failover): nothing was
+    saved (the transaction rolled back), so the caller may try again (docs/security.md)."""
+    logger.exception("database unavailable during %s %s", request.method, request.path)
+    response = error_response(
+        request,
+        503,
+        "unavailable",
+        _("Hệ thống tạm thời không lưu được dữ liệu. Xin thử lại sau ít giây."),
+    )
+    response["Retry-After"] = "5"
     return response
 
 

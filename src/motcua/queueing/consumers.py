@@ -6,7 +6,8 @@ by :func:`events.call_payload`), and a fresh ``state`` shortly after anything ch
 
 ``/ws/ticket/<token>/``: on connect ``{"kind": "state", ...}`` (:func:`selectors.ticket_public`),
 then the events addressed to the ticket (its call, its status changes), each followed by a fresh
-``state``; while the ticket waits, every call at its center re-sends the state too, so "people
+``state``; while the ticket waits, calls at its center re-send the state too (a second later, once
+for all the calls of that second), so "people
 ahead" stays live.
 
 Both close with code 4404 when the center (inactive included) or the ticket is unknown. Clients
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 CLOSE_UNKNOWN = 4404
 # Many queue changes in a burst (50 tickets issued at once) cost one state query per screen.
 DISPLAY_STATE_DELAY = 0.25
-TICKET_STATE_DELAY = 0.3
+WAITING_STATE_DELAY = 1.0
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -90,11 +91,58 @@ def _display_state(code: str) -> dict[str, Any] | None:
     return None if center is None else selectors.display_state(center)
 
 
+# Every display of a center in this process asks for the state at about the same moment after a
+# change (each waits DISPLAY_STATE_DELAY): one computation serves them all. A state is reused
+# when it was computed after the latest change heard for the center and is younger than
+# DISPLAY_STATE_TTL; a computation under way is awaited rather than repeated. A display that
+# connects, or asks, gets a state computed for it.
+DISPLAY_STATE_TTL = 0.2
+_display_states: dict[str, tuple[float, dict[str, Any] | None]] = {}
+_display_changed: dict[str, float] = {}
+_display_pending: dict[str, asyncio.Future] = {}
+
+
+def display_changed(code: str) -> None:
+    _display_changed[code] = asyncio.get_running_loop().time()
+
+
+async def shared_display_state(code: str, *, fresh: bool = False) -> dict[str, Any] | None:
+    loop = asyncio.get_running_loop()
+    if fresh:
+        return await database_sync_to_async(_display_state)(code)
+    cached = _display_states.get(code)
+    if (
+        cached is not None
+        and cached[0] > _display_changed.get(code, 0.0)
+        and loop.time() - cached[0] < DISPLAY_STATE_TTL
+    ):
+        return cached[1]
+    pending = _display_pending.get(code)
+    if pending is not None:
+        return await asyncio.shield(pending)
+    future: asyncio.Future = loop.create_future()
+    _display_pending[code] = future
+    started = loop.time()
+    try:
+        state = await database_sync_to_async(_display_state)(code)
+    except BaseException as error:
+        future.set_exception(error)
+        future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+        raise
+    else:
+        # Stamped with when it started: a change heard meanwhile makes it stale at once.
+        _display_states[code] = (started, state)
+        future.set_result(state)
+        return state
+    finally:
+        _display_pending.pop(code, None)
+
+
 class DisplayConsumer(_QueueConsumer):
     async def connect(self) -> None:
         self.center_code = str(self.scope["url_route"]["kwargs"]["center_code"])
         await self.accept()
-        state = await database_sync_to_async(_display_state)(self.center_code)
+        state = await shared_display_state(self.center_code, fresh=True)
         if state is None:
             await self.close(code=CLOSE_UNKNOWN)
             return
@@ -105,7 +153,7 @@ class DisplayConsumer(_QueueConsumer):
         await self.send_json({"kind": "state", **state})
 
     async def send_state(self) -> None:
-        state = await database_sync_to_async(_display_state)(self.center_code)
+        state = await shared_display_state(self.center_code)
         if state is None:  # the center was deactivated
             await self.close(code=CLOSE_UNKNOWN)
             return
@@ -115,6 +163,7 @@ class DisplayConsumer(_QueueConsumer):
         payload = event.get("payload") or {}
         kind = payload.get("kind")
         if kind in ("queue", "refresh"):
+            display_changed(self.center_code)
             self.state_soon(DISPLAY_STATE_DELAY)
         else:
             await self.send_json(payload)
@@ -169,8 +218,9 @@ class TicketConsumer(_QueueConsumer):
             await self.send_json(payload)
             await self.send_state()
         elif self.status == Status.WAITING:
-            # Someone else was called or left the line: fewer people ahead.
-            self.state_soon(TICKET_STATE_DELAY)
+            # Someone else was called or left the line: fewer people ahead. Once a second at
+            # most: at a busy center every call would otherwise cost a query per phone.
+            self.state_soon(WAITING_STATE_DELAY)
 
 
 __all__ = ["CLOSE_UNKNOWN", "DisplayConsumer", "TicketConsumer"]
