@@ -536,3 +536,28 @@ def test_a_bad_supplement_file_leaves_the_dossier_waiting(center, procedure, pri
     assert dossier.supplements.get().answered_at is None
     assert len(files_under(private_media)) == files
     assert not dossier.documents.get(required_document=second).received
+
+
+def test_the_orphan_file_sweep_removes_only_old_files_no_row_names(private_media, db):
+    """What a killed process leaves (a scan written in a transaction that never committed) is
+    removed by the worker's hourly sweep; named files and recent ones (a transaction may still
+    be open) stay."""
+    import os
+    import time
+
+    from motcua.dossiers.uploads import ORPHAN_AFTER_SECONDS, orphan_files_sweep
+
+    root = private_media / "private"
+    (root / "dossiers" / "2026" / "11").mkdir(parents=True)
+    (root / "forms" / "2026").mkdir(parents=True)
+    old = root / "dossiers" / "2026" / "11" / "orphan.pdf"
+    recent = root / "dossiers" / "2026" / "11" / "in-flight.pdf"
+    form = root / "forms" / "2026" / "orphan-form.pdf"
+    for path in (old, recent, form):
+        path.write_bytes(b"%PDF-1.4")
+    an_hour_ago = time.time() - ORPHAN_AFTER_SECONDS - 5
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    os.utime(form, (an_hour_ago, an_hour_ago))
+    removed = orphan_files_sweep()
+    assert sorted(removed) == ["dossiers/2026/11/orphan.pdf", "forms/2026/orphan-form.pdf"]
+    assert recent.exists() and not old.exists() and not form.exists()

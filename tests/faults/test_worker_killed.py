@@ -168,14 +168,6 @@ def test_a_message_whose_worker_was_killed_is_delivered_once(
     assert handler.recipients_asked == 2  # by the killed attempt, and by the one that delivered
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django-tasks-db has no lease or heartbeat: the row of a task whose worker was "
-    "killed stays RUNNING forever and no worker runs the task again (the notifications "
-    "outbox's own lease covers the messages; any other task would be lost). The fix: the "
-    "worker re-queues RUNNING rows whose worker is gone (started longer ago than a task "
-    "lease, e.g. 15 minutes) at start and every minute.",
-)
 def test_the_task_of_a_killed_worker_runs_again(children, center, slow_smtp, database_tasks):
     _message, task, env = kill_worker_mid_delivery(children, center, slow_smtp)
     # Another worker starts, and keeps working long after (its task lease, if it had one).

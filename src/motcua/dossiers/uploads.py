@@ -160,3 +160,42 @@ def upload_check(upload: UploadedFile) -> CheckedFile:
         name=name,
         sha256=hashlib.sha256(content).hexdigest(),
     )
+
+
+# --- Files no row names --------------------------------------------------------------------
+
+# A file written by a transaction that never finished (its process was killed): the database
+# rolled back, the file stayed. Older than this, no open transaction can still claim it.
+ORPHAN_AFTER_SECONDS = 3600
+
+
+def orphan_files_sweep(*, now: float | None = None) -> list[str]:
+    """Delete the files under MEDIA_ROOT/private (scans, results, issued forms) that no
+    DossierFile or FormRecord names and that are older than an hour; the names deleted.
+    The worker runs it every hour (docs/security.md, "Faults")."""
+    import os
+    import time
+
+    from motcua.dossiers.models import DossierFile, FormRecord, private_storage
+
+    root = private_storage.location
+    if not os.path.isdir(root):
+        return []
+    named = set(DossierFile.objects.values_list("file", flat=True))
+    named |= set(FormRecord.objects.exclude(pdf="").values_list("pdf", flat=True))
+    cutoff = (now if now is not None else time.time()) - ORPHAN_AFTER_SECONDS
+    removed: list[str] = []
+    for top in ("dossiers", "forms"):
+        for folder, _dirs, files in os.walk(os.path.join(root, top)):
+            for name in files:
+                path = os.path.join(folder, name)
+                relative = os.path.relpath(path, root).replace(os.sep, "/")
+                if relative in named:
+                    continue
+                try:
+                    if os.path.getmtime(path) < cutoff:
+                        os.remove(path)
+                        removed.append(relative)
+                except FileNotFoundError:
+                    continue
+    return removed

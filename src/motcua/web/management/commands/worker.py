@@ -4,16 +4,19 @@ the tickets still waiting at centers that have closed, and sweeps the appointmen
 reservations, no-shows after the check-in window, reminders the day and the hour before) and the
 dossiers (overdue marks, due-soon warnings to the officials), delivers the integrations outbox
 and pulls from the national portal; every hour removes cached call
-audio older than a week; once a day runs the privacy sweep (``motcua privacy_sweep``)."""
+audio older than a week; once a day runs the privacy sweep (``motcua privacy_sweep``). At start
+and every minute it queues again the tasks a lost worker left RUNNING (``TASK_LEASE``)."""
 
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 FLUSH_EVERY_SECONDS = 60
@@ -22,9 +25,29 @@ FLUSH_EVERY_SECONDS = 60
 VOICE_KEEP_SECONDS = 7 * 24 * 3600
 
 
+# A task still RUNNING this long after it started lost its worker (killed, machine gone):
+# django-tasks-db keeps no lease of its own, so the worker puts such rows back in the queue.
+# Our tasks take seconds (a message delivery); a task legitimately longer than this would run
+# twice.
+TASK_LEASE = timedelta(minutes=15)
+
+
+def tasks_requeue_stale(*, now: datetime | None = None) -> int:
+    """Put the RUNNING tasks of dead workers back to READY; how many."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    stale = DBTaskResult.objects.filter(status="RUNNING", started_at__lt=now - TASK_LEASE)
+    count = stale.update(status="READY", started_at=None)
+    if count:
+        logger.warning("%d task(s) of a lost worker queued again", count)
+    return count
+
+
 def _flush_loop(stop: threading.Event) -> None:
     from motcua.appointments.services import appointments_sweep
     from motcua.dossiers.processing import dossiers_deadline_sweep
+    from motcua.dossiers.uploads import orphan_files_sweep
     from motcua.integrations.services import outbox_deliver, portal_pull
     from motcua.notifications.services import notifications_flush
     from motcua.queueing import voice
@@ -32,6 +55,7 @@ def _flush_loop(stop: threading.Event) -> None:
     from motcua.web.privacy import privacy_sweep_daily
 
     duties: list[tuple[str, Callable[[], object]]] = [
+        ("queueing again the tasks of lost workers", tasks_requeue_stale),
         ("sending due notifications", notifications_flush),
         # Waiting tickets expire when their center closes.
         ("expiring tickets after closing", tickets_expire_after_closing),
@@ -71,6 +95,16 @@ def _flush_loop(stop: threading.Event) -> None:
                 voice.prune(older_than_seconds=VOICE_KEEP_SECONDS)
             except Exception:
                 logger.exception("pruning call audio failed; trying again in an hour")
+            try:
+                # Files a killed process wrote in a transaction that never committed.
+                close_old_connections()
+                removed = orphan_files_sweep()
+                if removed:
+                    logger.warning("removed %d file(s) that no dossier names", len(removed))
+            except Exception:
+                logger.exception("the orphan file sweep failed; trying again in an hour")
+            finally:
+                close_old_connections()
 
 
 class Command(BaseCommand):
@@ -81,6 +115,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
 
     def handle(self, *args: Any, interval: float, batch: bool, **options: Any) -> None:
+        tasks_requeue_stale()
         if batch:
             call_command("db_worker", "--interval", str(interval), "--batch")
             call_command("send_notifications")
