@@ -2,8 +2,10 @@
 
 import logging
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -56,6 +58,15 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     if "retry_after" in exc.details:
         response["Retry-After"] = str(exc.details["retry_after"])
     return response
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body Django cannot read (a broken multipart form, too many fields): JSON like every
+    other refusal, never Django's HTML page."""
+    return error_response(request, 400, "invalid_input", _("Dữ liệu gửi lên không hợp lệ."))
 
 
 @api.exception_handler(OperationalError)
