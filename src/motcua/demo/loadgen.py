@@ -66,21 +66,17 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _columns(model: type[models.Model]) -> tuple[list[str], dict[str, Any]]:
-    """The model's columns (no id) and each one's default as the database wants it."""
+def _columns(model: type[models.Model]) -> tuple[list[str], dict[str, Any], set[str]]:
+    """The model's columns (no id), each one's default, and which columns hold JSON."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults: dict[str, Any] = {}
-    for f in fields:
-        value = f.get_default()
-        if f.get_internal_type() == "JSONField":
-            value = json.dumps(value)
-        defaults[str(f.column)] = value
-    return [str(f.column) for f in fields], defaults
+    defaults = {str(f.column): f.get_default() for f in fields}
+    json_columns = {str(f.column) for f in fields if f.get_internal_type() == "JSONField"}
+    return [str(f.column) for f in fields], defaults, json_columns
 
 
 def _write(model: type[models.Model], rows: Iterator[dict[str, Any]]) -> int:
     """COPY on PostgreSQL; bulk_create elsewhere (rows are keyed by column name)."""
-    columns, defaults = _columns(model)
+    columns, defaults, json_columns = _columns(model)
     written = 0
     if _postgres():
         with (
@@ -91,23 +87,15 @@ def _write(model: type[models.Model], rows: Iterator[dict[str, Any]]) -> int:
         ):
             for row in rows:
                 values = {**defaults, **row}
-                copy.write_row([values[c] for c in columns])
+                copy.write_row(
+                    [json.dumps(values[c]) if c in json_columns else values[c] for c in columns]
+                )
                 written += 1
         return written
     attnames = {f.column: f.attname for f in model._meta.concrete_fields}
     batch: list[models.Model] = []
     for row in rows:
-        values = {attnames[c]: v for c, v in {**defaults, **row}.items()}
-        for name, value in values.items():
-            if (
-                isinstance(value, str)
-                and model._meta.get_field(
-                    name.removesuffix("_id") if name.endswith("_id") else name
-                ).get_internal_type()
-                == "JSONField"
-            ):
-                values[name] = json.loads(value)
-        batch.append(model(**values))
+        batch.append(model(**{attnames[c]: v for c, v in {**defaults, **row}.items()}))
         if len(batch) >= 2000:
             model.objects.bulk_create(batch)  # type: ignore[attr-defined]
             written += len(batch)

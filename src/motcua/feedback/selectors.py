@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from motcua.errors import NotFound
 from motcua.feedback.indicators import percent
-from motcua.feedback.models import SATISFIED_SCORES, Feedback, Rating, Score, SurveyQuestion
+from motcua.feedback.models import Feedback, Rating, Score, SurveyQuestion
 from motcua.feedback.workflow import OPEN
 from motcua.organization.models import Center, Role
 from motcua.organization.selectors import center_list_for_user
@@ -142,10 +142,6 @@ def survey_questions(*, center: Center) -> list[SurveyQuestion]:
     return list(
         SurveyQuestion.objects.filter(Q(center__isnull=True) | Q(center=center), active=True)
     )
-
-
-def is_satisfied(score: str) -> bool:
-    return score in SATISFIED_SCORES
 
 
 # --- Feedback ------------------------------------------------------------------------------
