@@ -63,6 +63,24 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
+def process_cpu_seconds(name: str) -> float:
+    """User + system CPU seconds used so far by the processes called ``name`` and their ended
+    children (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1] == name:
+            fields = tail.split()
+            # Own time, and that of its children that ended (a PostgreSQL backend whose
+            # connection closed is counted in the postmaster's).
+            total += sum(int(f) for f in fields[11:15]) / ticks
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -158,7 +176,8 @@ class Bench:
             WorkingPeriod,
         )
         from motcua.organization.services import api_token_issue, device_token_create
-        from motcua.queueing.models import QueueService
+        from motcua.queueing.cache import settings_changed
+        from motcua.queueing.models import QueueService, Ticket, TicketSequence
         from motcua.workcalendar.models import CalendarOverride
 
         province = Province.objects.get(code=PROVINCE)
@@ -171,6 +190,10 @@ class Bench:
         admin.save()
         Membership.objects.get_or_create(user=admin, role=Role.PROVINCE_ADMIN, province=province)
         today = datetime.now(HCM).date()
+        # Each run starts the day afresh at the bench centers: with --reuse the tickets that
+        # earlier runs left waiting would make the lines longer run after run.
+        Ticket.objects.filter(center__in=centers, day=today).delete()
+        TicketSequence.objects.filter(service__center__in=centers, day=today).delete()
         # Open around the clock, today included, so that the bench runs at any hour.
         WorkingPeriod.objects.filter(center__in=centers).delete()
         WorkingPeriod.objects.bulk_create(
@@ -183,6 +206,7 @@ class Bench:
         CalendarOverride.objects.get_or_create(
             date=today, center_code="", defaults={"kind": CalendarOverride.Kind.WORKING_DAY}
         )
+        settings_changed(center_ids=[c.pk for c in centers])
         kiosks, counters, staff_tokens = [], [], []
         for center in centers:
             device, raw = device_token_create(
@@ -252,6 +276,18 @@ class Bench:
                         sys.exit(f"process on {port} did not start")
                     time.sleep(0.3)
 
+    def server_cpu_seconds(self) -> float:
+        """User + system CPU seconds used so far by the ASGI processes (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for child in self.children[: self.args.processes]:
+            try:
+                fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return float("nan")
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def stop(self) -> None:
         for child in self.children:
             child.send_signal(signal.SIGINT)
@@ -294,10 +330,15 @@ class Bench:
         await asyncio.gather(*(client(i) for i in range(32)))
         latencies.clear()
         failures = 0
+        cpu_before = self.server_cpu_seconds()
+        others_before = (time.process_time(), process_cpu_seconds("postgres"))
         began = time.perf_counter()
         stop_at = began + self.args.seconds
         await asyncio.gather(*(client(i) for i in range(32)))
         elapsed = time.perf_counter() - began
+        cpu = self.server_cpu_seconds() - cpu_before
+        client_cpu = time.process_time() - others_before[0]
+        postgres_cpu = process_cpu_seconds("postgres") - others_before[1]
         self.results["tickets"] = {
             "clients": 32,
             "centers": len(kiosks),
@@ -306,6 +347,11 @@ class Bench:
             "throughput_per_s": round(len(latencies) / elapsed, 1),
             "p50_ms": round(pct(latencies, 0.5), 1),
             "p99_ms": round(pct(latencies, 0.99), 1),
+            # CPU time of the ASGI processes per ticket: steadier than throughput on a shared
+            # machine, and what decides how many tickets a core can issue.
+            "server_cpu_ms_per_ticket": round(1000 * cpu / max(1, len(latencies)), 2),
+            "postgres_cpu_ms_per_ticket": round(1000 * postgres_cpu / max(1, len(latencies)), 2),
+            "client_cpu_ms_per_ticket": round(1000 * client_cpu / max(1, len(latencies)), 2),
         }
         print("tickets", self.results["tickets"])
 
@@ -369,14 +415,17 @@ class Bench:
                         latencies.append((time.perf_counter() - began) * 1000)
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(32)]
+        postgres_before = process_cpu_seconds("postgres")
         began = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - began
+        postgres_cpu = process_cpu_seconds("postgres") - postgres_before
         self.results["tickets_floor"] = {
             "throughput_per_s": round(len(latencies) / elapsed, 1),
+            "postgres_cpu_ms_per_ticket": round(1000 * postgres_cpu / max(1, len(latencies)), 2),
             "p50_ms": round(pct(latencies, 0.5), 1),
             "p99_ms": round(pct(latencies, 0.99), 1),
         }
@@ -635,12 +684,9 @@ class Bench:
 
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
-            await self.tickets(session)
-            await self.lookup(session)
-            await self.summary(session)
-            await self.booking(session)
-            await self.calls(session)
-            await self.pages(session)
+            for name in LIVE:
+                if name in self.args.only:
+                    await getattr(self, name)(session)
 
     # --- Report ------------------------------------------------------------------------------
 
@@ -718,6 +764,11 @@ class Bench:
         (ROOT / "bench" / "results.md").write_text(table + "\n", encoding="utf-8")
 
 
+# The measurements through the application, in the order they run; ``floor`` runs after them.
+LIVE = ("tickets", "lookup", "summary", "booking", "calls", "pages")
+MEASURES = (*LIVE, "floor")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dossiers", type=int, default=1_000_000)
@@ -728,16 +779,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15, help="issuing run length")
     parser.add_argument("--rounds", type=int, default=10, help="report summary rounds")
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench database")
+    parser.add_argument(
+        "--only",
+        default=",".join(MEASURES),
+        help="comma-separated measurements to run (default: all of "
+        f"{', '.join(MEASURES)}); a partial run prints its figures and writes no results file",
+    )
     args = parser.parse_args()
+    args.only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if unknown := args.only - set(MEASURES):
+        parser.error(f"unknown measurement(s): {', '.join(sorted(unknown))}")
     bench = Bench(args)
     bench.database()
     bench.fixtures()
     bench.start()
     try:
         asyncio.run(bench.live())
-        bench.floor()
+        if "floor" in args.only:
+            bench.floor()
     finally:
         bench.stop()
+    if args.only != set(MEASURES):
+        print(json.dumps(bench.results, indent=2, ensure_ascii=False, default=str))
+        return
     bench.report()
     print(f"\nresults: bench/results.json, bench/results.md ({statistics.__name__} ok)")
 

@@ -20,6 +20,17 @@ def _login_lockout_reset():
     lockout_reset_all()
 
 
+@pytest.fixture(autouse=True)
+def _process_caches_forget():
+    """Each test starts with no per-process copies of settings or service times (on SQLite a
+    rolled-back test's primary keys are given again to the next test's rows)."""
+    from motcua.queueing.cache import forget
+    from motcua.queueing.selectors import service_stats_forget
+
+    forget()
+    service_stats_forget()
+
+
 @pytest.fixture
 def province(db):
     return ProvinceFactory()

@@ -808,3 +808,34 @@ def test_counter_queue(center, counter, service, groups, desk):
     assert (screen["waiting_total"], screen["waiting_priority"]) == (1, 0)
     assert [t.display for t in screen["parked"]] == ["1001"]
     assert screen["longest_wait_minutes"] == 20
+
+
+def test_waiting_states_of_a_center_agree_with_each_tickets_own(
+    center, counter, counter2, service, groups, desk
+):
+    """The phones of a center are refreshed from one computation (waiting_states): it gives
+    every waiting ticket exactly what ticket_public gives it alone — normal, priority, and
+    appointment tickets before and after their time, in two lines with counters open and busy."""
+    make_service(center, "dat-dai", [counter2])
+    CounterState.objects.create(counter=counter2, status="open")
+    tickets = [
+        issue(center, now=at(8, minute), priority="elderly" if minute % 3 == 0 else None)
+        for minute in range(10)
+    ]
+    tickets += [issue(center, "dat-dai", now=at(8, 20 + minute)) for minute in range(4)]
+    # Two checked-in appointments: one whose time has come, one later in the morning.
+    Ticket.objects.filter(pk=tickets[7].pk).update(appointment_at=at(8, 30))
+    Ticket.objects.filter(pk=tickets[8].pk).update(appointment_at=at(11, 0))
+    Ticket.objects.filter(pk=tickets[12].pk).update(appointment_at=at(8, 45))
+    desk.call()  # one counter of the first line busy
+
+    with time_machine.travel(at(9, 0), tick=False):
+        shared = selectors.waiting_states(center)
+        waiting = Ticket.objects.filter(center=center, status="waiting")
+        assert len(shared) == waiting.count() == 13
+        for ticket in waiting:
+            assert shared[ticket.token] == selectors.ticket_public(ticket), ticket
+        # An appointment whose time has come goes first: the counter called the 08:30 one, and
+        # the 08:45 one heads the other line.
+        assert tickets[7].token not in shared
+        assert shared[tickets[12].token]["position"] == 1

@@ -344,15 +344,15 @@ def test_tickets_issued_at_once_are_called_in_the_order_of_their_numbers(
     gets 1002. Over HTTP (50 at once) the numbers come out in nearly random order of issue time
     on both backends."""
     first_has_its_time, second_is_issued = threading.Event(), threading.Event()
-    original = services.queue_policy
+    original = services._issuing_check
 
-    def queue_policy(center):  # called after the time is taken, before the transaction
+    def issuing_check(*args):  # called after the time is taken, before the transaction
         if threading.current_thread().name == "first":
             first_has_its_time.set()
             second_is_issued.wait(timeout=10)
-        return original(center)
+        return original(*args)
 
-    monkeypatch.setattr(services, "queue_policy", queue_policy)
+    monkeypatch.setattr(services, "_issuing_check", issuing_check)
 
     def take_first():
         return issue(center, now=None)

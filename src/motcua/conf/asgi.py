@@ -2,19 +2,25 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.conf.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from motcua.conf.asgi_handler import SyncChainASGIHandler  # noqa: E402
+
+# Django's get_asgi_application(), with the middleware run in one thread hop (asgi_handler).
+django_asgi_app = SyncChainASGIHandler()
 
 # Imported after Django is set up: routing imports consumers, which import models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from motcua.realtime.publish import attach_to_running_loop  # noqa: E402
 from motcua.realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
@@ -22,3 +28,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+async def application(scope, receive, send):  # type: ignore[no-untyped-def]
+    """The router, after routing this process's channel-layer publishes through the server's
+    event loop (motcua.realtime.publish: a request does not wait for Redis)."""
+    attach_to_running_loop()
+    await router(scope, receive, send)

@@ -148,6 +148,18 @@ if DATABASE_URL:
     # (psycopg_pool: DATABASE_POOL_MAX connections at most, handed back after each request);
     # tests close connections after each request so the test database can be dropped.
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters sent apart from the statement, and a statement a connection runs often
+        # prepared (after DATABASE_PREPARE_THRESHOLD runs), so that PostgreSQL parses and plans
+        # it once instead of each time (docs/performance.md: planning took half of
+        # PostgreSQL's time per ticket). Django leaves preparing off for the sake of external
+        # poolers: behind PgBouncer in transaction mode (before 1.21's
+        # max_prepared_statements) set DATABASE_PREPARE_THRESHOLD=off.
+        threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True,
+            prepare_threshold=None if threshold in ("", "off", "none") else int(threshold),
+        )
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not TESTING:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
@@ -175,6 +187,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "MOTCUA_TEST_SQLITE", str(VAR_DIR / "test.sqlite3")
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Worker threads per ASGI process that serve HTTP requests (motcua.conf.asgi_handler): as many
+# as the database pool has connections, so that no request waits for a connection.
+ASGI_THREADS = int(os.environ.get("ASGI_THREADS", os.environ.get("DATABASE_POOL_MAX", "8")))
 
 # --- Redis: channel layer and cache ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

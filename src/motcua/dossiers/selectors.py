@@ -153,11 +153,12 @@ def _not_found(code: str) -> NotFound:
 def dossier_lookup(*, code: str, secret: str) -> Dossier:
     """The dossier for the public lookup; an unknown code and a wrong secret look the same."""
     code = (code or "").strip().upper()
-    dossier = (
+    rows = (
         Dossier.objects.select_related("center", "procedure", "procedure_version")
         .filter(code=code)
-        .first()
+        .order_by()[:1]  # the code is unique: no ordering to compile and sort
     )
+    dossier = next(iter(rows), None)
     if dossier is None or not secret_matches(dossier, secret):
         raise _not_found(code)
     return dossier
@@ -177,11 +178,12 @@ def dossier_from_tracking_token(token: str) -> Dossier:
     code, _sep, signature = (token or "").rpartition("_")
     if not code or not hmac.compare_digest(signature, _tracking_signature(code)):
         raise _not_found("")
-    dossier = (
+    rows = (
         Dossier.objects.select_related("center", "procedure", "procedure_version")
         .filter(code=code)
-        .first()
+        .order_by()[:1]  # the code is unique: no ordering to compile and sort
     )
+    dossier = next(iter(rows), None)
     if dossier is None:
         raise _not_found(code)
     return dossier

@@ -42,8 +42,12 @@ def device_from_request(request: HttpRequest) -> DeviceToken | None:
     return device_token_authenticate(raw=raw) if raw else None
 
 
-def caller(request: HttpRequest) -> Caller:
-    """The staff member and device behind a request (either may be None)."""
+_UNRESOLVED = object()
+
+
+def caller(request: HttpRequest, device: DeviceToken | None | object = _UNRESOLVED) -> Caller:
+    """The staff member and device behind a request (either may be None). ``device``: the
+    request's device when the caller already resolved it (``device_from_request``)."""
     user: User | None = None
     authorization = request.headers.get("Authorization", "")
     if authorization.lower().startswith("bearer "):
@@ -54,7 +58,9 @@ def caller(request: HttpRequest) -> Caller:
         if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
             raise NotAllowed(_("Thiếu mã bảo vệ CSRF; hãy tải lại trang."), code="csrf")
         user = request.user  # type: ignore[assignment]
-    return Caller(user=user, device=device_from_request(request))
+    if device is _UNRESOLVED:
+        device = device_from_request(request)
+    return Caller(user=user, device=device)  # type: ignore[arg-type]
 
 
 def device_cookie_value(raw: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -33,6 +35,10 @@ class Province(models.Model):
         return self.name
 
 
+def new_settings_tag() -> str:
+    return secrets.token_hex(8)
+
+
 class Center(models.Model):
     """A Public Administrative Service Center (Trung tâm Phục vụ hành chính công)."""
 
@@ -58,6 +64,9 @@ class Center(models.Model):
     email = models.EmailField(_("thư điện tử"), blank=True, default="")
     time_zone = models.CharField(_("múi giờ"), max_length=64, default="Asia/Ho_Chi_Minh")
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    # Replaced whenever a setting that hot paths keep per process changes (working periods,
+    # calendar overrides, queue services, policy, priority groups): see motcua.queueing.cache.
+    settings_tag = models.CharField(max_length=16, default=new_settings_tag, editable=False)
 
     class Meta:
         verbose_name = _("trung tâm")

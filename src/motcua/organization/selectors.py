@@ -131,9 +131,10 @@ def device_token_authenticate(
     )
     if purposes is not None:
         query = query.filter(purpose__in=list(purposes))
-    device = query.first()
+    # token_hash is unique: no ordering (the model's default one joins and sorts).
+    device = next(iter(query.order_by()[:1]), None)
     if device is not None:
-        _touch(DeviceToken.objects.filter(pk=device.pk))
+        _touch(DeviceToken.objects.filter(pk=device.pk), device.last_used_at)
     return device
 
 
@@ -141,7 +142,7 @@ def api_token_authenticate(*, raw: str) -> User | None:
     """The active user behind a valid, unexpired, unrevoked API token, or None."""
     if not raw:
         return None
-    token = (
+    rows = (
         ApiToken.objects.select_related("user")
         .filter(
             token_hash=token_hash(raw),
@@ -149,11 +150,12 @@ def api_token_authenticate(*, raw: str) -> User | None:
             expires_at__gt=timezone.now(),
             user__is_active=True,
         )
-        .first()
+        .order_by()[:1]
     )
+    token = next(iter(rows), None)
     if token is None:
         return None
-    _touch(ApiToken.objects.filter(pk=token.pk))
+    _touch(ApiToken.objects.filter(pk=token.pk), token.last_used_at)
     return token.user
 
 
@@ -162,8 +164,12 @@ def api_token_authenticate(*, raw: str) -> User | None:
 TOUCH_EVERY = timedelta(minutes=5)
 
 
-def _touch(rows: QuerySet) -> None:
+def _touch(rows: QuerySet, last_used_at: datetime | None) -> None:
+    """Write "last used" when the row just read is older than ``TOUCH_EVERY`` (a kiosk issuing
+    tickets all day writes it once every five minutes, not once a ticket)."""
     now = timezone.now()
+    if last_used_at is not None and last_used_at >= now - TOUCH_EVERY:
+        return
     rows.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOUCH_EVERY)).update(
         last_used_at=now
     )

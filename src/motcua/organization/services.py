@@ -143,6 +143,9 @@ def working_periods_set(
             for weekday, periods in enumerate(week)
             for start, end in periods
         )
+        from motcua.queueing.cache import settings_changed
+
+        settings_changed(center_ids=[center.pk])
 
 
 def membership_check(

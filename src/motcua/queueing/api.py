@@ -11,11 +11,12 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from motcua.errors import NotFound
-from motcua.organization.identity import caller
+from motcua.organization.identity import caller, device_from_request
 from motcua.organization.models import Counter
 from motcua.organization.selectors import center_get_public
 from motcua.queueing import selectors, services
-from motcua.queueing.models import Ticket
+from motcua.queueing.cache import queue_settings
+from motcua.queueing.models import QueuePolicy, Ticket
 from motcua.ratelimit import client_ip, rate_limit_hit
 
 router = Router(tags=["queue"])
@@ -78,8 +79,10 @@ class TicketOut(Schema):
     priority_group: str | None = None
 
 
-def ticket_out(request: HttpRequest, ticket: Ticket) -> TicketOut:
-    public = selectors.ticket_public(ticket)
+def ticket_out(
+    request: HttpRequest, ticket: Ticket, policy: QueuePolicy | None = None
+) -> TicketOut:
+    public = selectors.ticket_public(ticket, policy)
     return TicketOut(
         number=ticket.number,
         display=ticket.display,
@@ -109,8 +112,12 @@ def ticket_out(request: HttpRequest, ticket: Ticket) -> TicketOut:
 def ticket_create(request: HttpRequest, center: str, payload: TicketIn):
     """Issue a ticket: from a kiosk (device token), by staff of the center (bearer token or
     session), or from a phone with no token when the center allows remote numbers."""
-    center_obj = center_get_public(code=center)
-    who = caller(request)
+    device = device_from_request(request)
+    if device is not None and device.center.code == center:
+        center_obj = device.center  # a kiosk of this center: its row was read with the token
+    else:
+        center_obj = center_get_public(code=center)
+    who = caller(request, device)
     if who.device is not None:
         issuer = services.Issuer(source=Ticket.Source.KIOSK, device=who.device, user=who.user)
     elif who.user is not None:
@@ -127,7 +134,7 @@ def ticket_create(request: HttpRequest, center: str, payload: TicketIn):
         appointment_code=payload.appointment_code or "",
         phone=payload.phone or "",
     )
-    return Status(201, ticket_out(request, ticket))
+    return Status(201, ticket_out(request, ticket, queue_settings(center_obj).policy))
 
 
 class TicketStatusOut(Schema):

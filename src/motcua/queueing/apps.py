@@ -6,3 +6,8 @@ class QueueingConfig(AppConfig):
     name = "motcua.queueing"
     label = "queueing"
     verbose_name = _("Xếp hàng, gọi số")
+
+    def ready(self) -> None:
+        from motcua.queueing import cache
+
+        cache.connect()

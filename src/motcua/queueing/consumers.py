@@ -7,8 +7,8 @@ by :func:`events.call_payload`), and a fresh ``state`` shortly after anything ch
 ``/ws/ticket/<token>/``: on connect ``{"kind": "state", ...}`` (:func:`selectors.ticket_public`),
 then the events addressed to the ticket (its call, its status changes), each followed by a fresh
 ``state``; while the ticket waits, calls at its center re-send the state too (a second later, once
-for all the calls of that second), so "people
-ahead" stays live.
+for all the calls of that second), so "people ahead" stays live. That refresh is computed once
+per center and process for all its waiting phones (``selectors.waiting_states``).
 
 Both close with code 4404 when the center (inactive included) or the ticket is unknown. Clients
 may send ``{"type": "state"}`` to ask for the state again (the display does so every minute).
@@ -63,18 +63,18 @@ class _QueueConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content, dict) and content.get("type") == "state":
             await self.send_state()
 
-    async def send_state(self) -> None:
+    async def send_state(self, shared: bool = False) -> None:
         raise NotImplementedError
 
-    def state_soon(self, delay: float) -> None:
+    def state_soon(self, delay: float, shared: bool = False) -> None:
         """Send the state after ``delay`` seconds, once for all the changes in between."""
         if self._pending is None or self._pending.done():
-            self._pending = asyncio.ensure_future(self._state_later(delay))
+            self._pending = asyncio.ensure_future(self._state_later(delay, shared))
 
-    async def _state_later(self, delay: float) -> None:
+    async def _state_later(self, delay: float, shared: bool = False) -> None:
         await asyncio.sleep(delay)
         try:
-            await self.send_state()
+            await (self.send_state(shared=True) if shared else self.send_state())
         except Exception:  # the socket may have gone meanwhile
             logger.debug("state push failed", exc_info=True)
 
@@ -91,51 +91,78 @@ def _display_state(code: str) -> dict[str, Any] | None:
     return None if center is None else selectors.display_state(center)
 
 
-# Every display of a center in this process asks for the state at about the same moment after a
-# change (each waits DISPLAY_STATE_DELAY): one computation serves them all. A state is reused
-# when it was computed after the latest change heard for the center and is younger than
-# DISPLAY_STATE_TTL; a computation under way is awaited rather than repeated. A display that
-# connects, or asks, gets a state computed for it.
+class SharedState:
+    """One computation per center and process for every screen that asks at about the same
+    moment after a change (each waits a short delay first).
+
+    A result is reused when it was computed after the latest change heard for the center and
+    is younger than ``ttl``; a computation under way is awaited rather than repeated. A screen
+    that connects, or asks, gets one computed for it (``fresh``)."""
+
+    def __init__(self, compute, ttl: float) -> None:  # type: ignore[no-untyped-def]
+        self.compute = compute
+        self.ttl = ttl
+        self.results: dict[str, tuple[float, Any]] = {}
+        self.changed_at: dict[str, float] = {}
+        self.pending: dict[str, asyncio.Future] = {}
+
+    def changed(self, code: str) -> None:
+        self.changed_at[code] = asyncio.get_running_loop().time()
+
+    async def get(self, code: str, *, fresh: bool = False) -> Any:
+        loop = asyncio.get_running_loop()
+        if fresh:
+            return await database_sync_to_async(self.compute)(code)
+        cached = self.results.get(code)
+        if (
+            cached is not None
+            and cached[0] > self.changed_at.get(code, 0.0)
+            and loop.time() - cached[0] < self.ttl
+        ):
+            return cached[1]
+        pending = self.pending.get(code)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future = loop.create_future()
+        self.pending[code] = future
+        started = loop.time()
+        try:
+            result = await database_sync_to_async(self.compute)(code)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            raise
+        else:
+            # Stamped with when it started: a change heard meanwhile makes it stale at once.
+            self.results[code] = (started, result)
+            future.set_result(result)
+            return result
+        finally:
+            self.pending.pop(code, None)
+
+
+# The displays of a center (DISPLAY_STATE_DELAY after a change).
 DISPLAY_STATE_TTL = 0.2
-_display_states: dict[str, tuple[float, dict[str, Any] | None]] = {}
-_display_changed: dict[str, float] = {}
-_display_pending: dict[str, asyncio.Future] = {}
+display_states = SharedState(_display_state, DISPLAY_STATE_TTL)
 
 
 def display_changed(code: str) -> None:
-    _display_changed[code] = asyncio.get_running_loop().time()
+    display_states.changed(code)
 
 
 async def shared_display_state(code: str, *, fresh: bool = False) -> dict[str, Any] | None:
-    loop = asyncio.get_running_loop()
-    if fresh:
-        return await database_sync_to_async(_display_state)(code)
-    cached = _display_states.get(code)
-    if (
-        cached is not None
-        and cached[0] > _display_changed.get(code, 0.0)
-        and loop.time() - cached[0] < DISPLAY_STATE_TTL
-    ):
-        return cached[1]
-    pending = _display_pending.get(code)
-    if pending is not None:
-        return await asyncio.shield(pending)
-    future: asyncio.Future = loop.create_future()
-    _display_pending[code] = future
-    started = loop.time()
-    try:
-        state = await database_sync_to_async(_display_state)(code)
-    except BaseException as error:
-        future.set_exception(error)
-        future.exception()  # retrieved: no "never retrieved" warning when nobody waits
-        raise
-    else:
-        # Stamped with when it started: a change heard meanwhile makes it stale at once.
-        _display_states[code] = (started, state)
-        future.set_result(state)
-        return state
-    finally:
-        _display_pending.pop(code, None)
+    return await display_states.get(code, fresh=fresh)
+
+
+def _waiting_states(code: str) -> dict[str, dict[str, Any]]:
+    center = _active_center(code)
+    return {} if center is None else selectors.waiting_states(center)
+
+
+# The phones waiting at a center (WAITING_STATE_DELAY after a call there): every waiting
+# ticket's position and estimate, by token, in two queries for the whole center.
+WAITING_STATES_TTL = 0.5
+waiting_states = SharedState(_waiting_states, WAITING_STATES_TTL)
 
 
 class DisplayConsumer(_QueueConsumer):
@@ -152,7 +179,7 @@ class DisplayConsumer(_QueueConsumer):
         )
         await self.send_json({"kind": "state", **state})
 
-    async def send_state(self) -> None:
+    async def send_state(self, shared: bool = False) -> None:
         state = await shared_display_state(self.center_code)
         if state is None:  # the center was deactivated
             await self.close(code=CLOSE_UNKNOWN)
@@ -194,11 +221,18 @@ class TicketConsumer(_QueueConsumer):
             await self.close(code=CLOSE_UNKNOWN)
             return
         self.ticket_id = ticket.pk
+        self.center_code = ticket.center.code
         await self.join(events.ticket_group(self.token), events.display_group(ticket.center.code))
         await self.send_state()
 
-    async def send_state(self) -> None:
-        state = await database_sync_to_async(_ticket_state)(self.token)
+    async def send_state(self, shared: bool = False) -> None:
+        state = None
+        if shared:
+            # The state computed for all the waiting phones of the center (this one included
+            # while it still waits).
+            state = (await waiting_states.get(self.center_code)).get(self.token)
+        if state is None:
+            state = await database_sync_to_async(_ticket_state)(self.token)
         if state is None:
             await self.close(code=CLOSE_UNKNOWN)
             return
@@ -207,6 +241,7 @@ class TicketConsumer(_QueueConsumer):
 
     async def queue_event(self, event: dict[str, Any]) -> None:
         payload = event.get("payload") or {}
+        waiting_states.changed(self.center_code)
         if payload.get("ticket_id") == self.ticket_id:
             # Its own call reaches it twice (the ticket's group and the center's display group).
             key = json.dumps(payload, sort_keys=True)
@@ -219,8 +254,9 @@ class TicketConsumer(_QueueConsumer):
             await self.send_state()
         elif self.status == Status.WAITING:
             # Someone else was called or left the line: fewer people ahead. Once a second at
-            # most: at a busy center every call would otherwise cost a query per phone.
-            self.state_soon(WAITING_STATE_DELAY)
+            # most, and computed once for all the center's phones in this process: at a busy
+            # center every call would otherwise cost queries per phone.
+            self.state_soon(WAITING_STATE_DELAY, shared=True)
 
 
 __all__ = ["CLOSE_UNKNOWN", "DisplayConsumer", "TicketConsumer"]

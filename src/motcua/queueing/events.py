@@ -37,8 +37,13 @@ def ticket_group(token: str) -> str:
     return f"ticket.{token}"
 
 
-def _send(group: str, payload: dict) -> None:
-    publish_on_commit(group, {"type": "queue.event", "payload": payload})
+# Counter screens hear "the queue changed" at most this often (they then read the waiting
+# list afresh): at a busy center tickets are issued several times a second.
+QUEUE_NUDGE_SECONDS = 1.0
+
+
+def _send(group: str, payload: dict, at_most_every: float | None = None) -> None:
+    publish_on_commit(group, {"type": "queue.event", "payload": payload}, at_most_every)
 
 
 def call_payload(ticket: Ticket, recall: int = 0) -> dict:
@@ -99,4 +104,4 @@ def ticket_finished(ticket: Ticket) -> None:
 
 
 def queue_changed(center: Center) -> None:
-    _send(queue_group(center.code), {"kind": "queue"})
+    _send(queue_group(center.code), {"kind": "queue"}, at_most_every=QUEUE_NUDGE_SECONDS)

@@ -198,7 +198,13 @@ class Ticket(models.Model):
                 fields=["issued_service", "day", "number"], name="ticket_number_unique"
             )
         ]
-        indexes = [models.Index(fields=["center", "day", "status"], name="ticket_queue_idx")]
+        indexes = [
+            models.Index(fields=["center", "day", "status"], name="ticket_queue_idx"),
+            # The people ahead of a ticket (queueing.selectors.ticket_ahead).
+            models.Index(fields=["service", "day", "status"], name="ticket_line_idx"),
+            # The service's recent mean service time (queueing.selectors.mean_service_minutes).
+            models.Index(fields=["service", "status", "finished_at"], name="ticket_served_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display} ({self.status})"

@@ -8,8 +8,10 @@ the open counters that serve it (at least one).
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q
 from django.utils import timezone
 
@@ -28,54 +30,122 @@ def ticket_ahead(ticket: Ticket) -> int:
     Appointment holders whose time has come go first (by their times), then priority tickets,
     then normal ones (in interleave mode this over-counts a little for normal tickets: the
     estimate errs on the side of a longer wait)."""
-    if ticket.status != Status.WAITING:
-        return 0
-    waiting = Ticket.objects.filter(
-        service=ticket.service, day=ticket.day, status=Status.WAITING
-    ).exclude(pk=ticket.pk)
-    due = Q(appointment_at__isnull=False, appointment_at__lte=timezone.now())
-    if ticket.appointment_at is not None and ticket.appointment_at <= timezone.now():
-        return (
-            waiting.filter(due)
-            .filter(
-                Q(appointment_at__lt=ticket.appointment_at)
-                | Q(appointment_at=ticket.appointment_at, pk__lt=ticket.pk)
-            )
-            .count()
+    return line_counts(ticket.service, ticket)[0]
+
+
+def line_counts(service: QueueService, ticket: Ticket | None = None) -> tuple[int, int, int]:
+    """In one statement: (the waiting tickets ahead of ``ticket`` in its line — 0 without a
+    ticket or when it is not waiting —, the open counters that serve ``service``, and how many
+    of those have a ticket at the counter today).
+
+    Written in SQL rather than with the ORM: it runs for every ticket issued and for every
+    phone refreshed, and building the two ORM queries it replaces cost more than running them
+    (docs/performance.md)."""
+    qn = connection.ops.quote_name
+    tickets = qn(Ticket._meta.db_table)
+    through = qn(QueueService.counters.through._meta.db_table)
+    counters = qn(Counter._meta.db_table)
+    states = qn(CounterState._meta.db_table)
+    dt = connection.ops.adapt_datetimefield_value
+    day = ticket.day if ticket is not None else today(service.center)
+    params: list = []
+    if ticket is not None and ticket.status == Status.WAITING:
+        now = timezone.now()
+        due = "(t.appointment_at IS NOT NULL AND t.appointment_at <= %s)"
+        params += [ticket.service_id, connection.ops.adapt_datefield_value(ticket.day)]
+        params += [Status.WAITING, ticket.pk, dt(now)]
+        earlier = "(t.issued_at < %s OR (t.issued_at = %s AND t.id < %s))"
+        if ticket.appointment_at is not None and ticket.appointment_at <= now:
+            # Due appointments go by their times.
+            before = f"{due} AND (t.appointment_at < %s OR (t.appointment_at = %s AND t.id < %s))"
+            params += [dt(ticket.appointment_at), dt(ticket.appointment_at), ticket.pk]
+        elif ticket.priority_group_id is not None:
+            # Every due appointment, and the priority tickets issued earlier.
+            before = f"{due} OR (t.priority_group_id IS NOT NULL AND {earlier})"
+            params += [dt(ticket.issued_at), dt(ticket.issued_at), ticket.pk]
+        else:
+            # Every due appointment, every priority ticket, and every earlier one.
+            before = f"{due} OR t.priority_group_id IS NOT NULL OR {earlier}"
+            params += [dt(ticket.issued_at), dt(ticket.issued_at), ticket.pk]
+        ahead = (
+            f"(SELECT COUNT(*) FROM {tickets} t WHERE t.service_id = %s AND t.day = %s "  # noqa: S608
+            f"AND t.status = %s AND t.id <> %s AND ({before}))"
         )
-    booked = waiting.filter(due).count()
-    waiting = waiting.exclude(due)
-    earlier = Q(issued_at__lt=ticket.issued_at) | Q(issued_at=ticket.issued_at, pk__lt=ticket.pk)
-    if ticket.priority_group_id is not None:
-        return booked + waiting.filter(priority_group__isnull=False).filter(earlier).count()
-    return booked + waiting.filter(Q(priority_group__isnull=False) | earlier).count()
+    else:
+        ahead = "0"
+    params += [connection.ops.adapt_datefield_value(day), *Status.AT_COUNTER]
+    params += [service.pk, True, CounterState.Status.OPEN]
+    sql = (
+        f"SELECT {ahead}, COUNT(c.id), COUNT(CASE WHEN EXISTS (SELECT 1 FROM {tickets} b "  # noqa: S608
+        f"WHERE b.counter_id = c.id AND b.day = %s AND b.status IN (%s, %s)) THEN 1 END) "
+        f"FROM {through} qc JOIN {counters} c ON c.id = qc.counter_id "
+        f"JOIN {states} s ON s.counter_id = c.id "
+        f"WHERE qc.queueservice_id = %s AND c.is_active = %s AND s.status = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
-def mean_service_minutes(service: QueueService, policy: QueuePolicy) -> float:
-    since = timezone.now() - RECENT_SERVICE_WINDOW
-    duration = ExpressionWrapper(F("finished_at") - F("serving_at"), output_field=DurationField())
-    stats = Ticket.objects.filter(
-        service=service, status=Status.FINISHED, finished_at__gte=since, serving_at__isnull=False
-    ).aggregate(n=Count("id"), mean=Avg(duration))
-    if stats["n"] and stats["n"] >= MIN_SAMPLES and stats["mean"] is not None:
-        return max(1.0, stats["mean"].total_seconds() / 60)
+# The recent mean service time of each service, kept per process for this long (it averages
+# the last two hours; a finish in this process drops its service's copy at once).
+SERVICE_STATS_FRESH = timedelta(seconds=30)
+_service_stats: dict[int, tuple[datetime, int, timedelta | None]] = {}
+
+
+def service_stats_forget(service_id: int | None = None) -> None:
+    if service_id is None:
+        _service_stats.clear()
+    else:
+        _service_stats.pop(service_id, None)
+
+
+def mean_service_minutes(service: QueueService, policy: QueuePolicy | None = None) -> float:
+    """The mean service time over the last two hours, or the center's default (``policy``, read
+    when not given) with fewer than ``MIN_SAMPLES`` services."""
+    now = timezone.now()
+    cached = _service_stats.get(service.pk)
+    if cached is not None and abs(now - cached[0]) < SERVICE_STATS_FRESH:
+        n, mean = cached[1], cached[2]
+    else:
+        since = now - RECENT_SERVICE_WINDOW
+        duration = ExpressionWrapper(
+            F("finished_at") - F("serving_at"), output_field=DurationField()
+        )
+        stats = Ticket.objects.filter(
+            service=service,
+            status=Status.FINISHED,
+            finished_at__gte=since,
+            serving_at__isnull=False,
+        ).aggregate(n=Count("id"), mean=Avg(duration))
+        n, mean = stats["n"] or 0, stats["mean"]
+        if len(_service_stats) > 20_000:
+            _service_stats.clear()
+        _service_stats[service.pk] = (now, n, mean)
+    if n >= MIN_SAMPLES and mean is not None:
+        return max(1.0, mean.total_seconds() / 60)
+    if policy is None:
+        policy = policy_for(service.center)
     return float(policy.default_service_minutes)
 
 
 def open_counters(service: QueueService) -> int:
-    return service.counters.filter(is_active=True, state__status=CounterState.Status.OPEN).count()
+    return line_counts(service)[1]
 
 
-def estimated_wait_minutes(service: QueueService, ahead: int, policy: QueuePolicy) -> int:
+def estimated_wait_minutes(
+    service: QueueService,
+    ahead: int,
+    policy: QueuePolicy | None = None,
+    counts: tuple[int, int] | None = None,
+) -> int:
     """With every open counter busy, a newcomer waits for the ``ahead`` people and then for one
     counter to free up: (ahead + 1) services shared by the open counters. With a counter free,
-    only the people ahead count."""
-    counters = max(1, open_counters(service))
-    busy = Ticket.objects.filter(
-        counter__in=service.counters.all(),
-        day=today(service.center),
-        status__in=Status.AT_COUNTER,
-    ).count()
+    only the people ahead count. (No counter open counts as one free counter.) ``counts``: the
+    (open, busy) counters when the caller has them (``line_counts``)."""
+    open_now, busy = counts if counts is not None else line_counts(service)[1:]
+    counters = max(1, open_now)
     waits_for = ahead + 1 if busy >= counters else max(0, ahead - (counters - busy) + 1)
     if waits_for <= 0:
         return 0
@@ -115,27 +185,105 @@ def service_list(center: Center) -> list[dict]:
     ]
 
 
-def ticket_public(ticket: Ticket) -> dict:
-    """What the citizen's phone shows: no personal data."""
-    policy = policy_for(ticket.center)
-    ahead = ticket_ahead(ticket)
+def ticket_public(ticket: Ticket, policy: QueuePolicy | None = None) -> dict:
+    """What the citizen's phone shows: no personal data. (``policy``: the center's, when the
+    caller has it; read only if the estimate needs the default service time.)"""
+    if ticket.status == Status.WAITING:
+        ahead, open_now, busy = line_counts(ticket.service, ticket)
+    else:
+        ahead, open_now, busy = 0, 0, 0
+    return _public(ticket, ahead, (open_now, busy), policy)
+
+
+def _public(
+    ticket: Ticket, ahead: int, counts: tuple[int, int], policy: QueuePolicy | None
+) -> dict:
+    waiting = ticket.status == Status.WAITING
+    at_counter = ticket.counter_id is not None and ticket.status in Status.AT_COUNTER
     return {
         "display": ticket.display,
         "service": ticket.service.name,
         "status": ticket.status,
-        "position": ahead + 1 if ticket.status == Status.WAITING else 0,
-        "ahead": ahead,
-        "estimated_wait_minutes": estimated_wait_minutes(ticket.service, ahead, policy)
-        if ticket.status == Status.WAITING
+        "position": ahead + 1 if waiting else 0,
+        "ahead": ahead if waiting else 0,
+        "estimated_wait_minutes": estimated_wait_minutes(ticket.service, ahead, policy, counts)
+        if waiting
         else 0,
-        "counter": ticket.counter.number
-        if ticket.counter and ticket.status in Status.AT_COUNTER
-        else None,
-        "counter_name": ticket.counter.name
-        if ticket.counter and ticket.status in Status.AT_COUNTER
-        else None,
+        "counter": ticket.counter.number if at_counter and ticket.counter else None,
+        "counter_name": ticket.counter.name if at_counter and ticket.counter else None,
         "issued_at": ticket.issued_at.isoformat(),
     }
+
+
+def _goes_before(other: Ticket, ticket: Ticket, now: datetime) -> bool:
+    """Whether waiting ``other`` is called before waiting ``ticket`` of the same line: the rule
+    of ``line_counts``, for many tickets at once (``waiting_states``)."""
+
+    def due(t: Ticket) -> bool:
+        return t.appointment_at is not None and t.appointment_at <= now
+
+    if due(ticket):
+        return due(other) and (
+            other.appointment_at < ticket.appointment_at  # type: ignore[operator]
+            or (other.appointment_at == ticket.appointment_at and other.pk < ticket.pk)
+        )
+    earlier = other.issued_at < ticket.issued_at or (
+        other.issued_at == ticket.issued_at and other.pk < ticket.pk
+    )
+    if ticket.priority_group_id is not None:
+        return due(other) or (other.priority_group_id is not None and earlier)
+    return due(other) or other.priority_group_id is not None or earlier
+
+
+def waiting_states(center: Center, policy: QueuePolicy | None = None) -> dict[str, dict]:
+    """The phone state (``ticket_public``) of every ticket waiting at the center today, by
+    token, in two queries for the whole center: the waiting tickets, and the open and busy
+    counters of each service. The phones of a center refresh after each call there; one
+    computation serves them all (queueing.consumers)."""
+    day = today(center)
+    now = timezone.now()
+    lines: dict[int, list[Ticket]] = {}
+    for ticket in (
+        Ticket.objects.filter(center=center, day=day, status=Status.WAITING)
+        .select_related("service")
+        .order_by()
+    ):
+        lines.setdefault(ticket.service_id, []).append(ticket)
+    if not lines:
+        return {}
+    counts = _counters_by_service(center, day)
+    if policy is None:
+        policy = policy_for(center)
+    states = {}
+    for service_id, line in lines.items():
+        for ticket in line:
+            ahead = sum(
+                1 for other in line if other.pk != ticket.pk and _goes_before(other, ticket, now)
+            )
+            states[ticket.token] = _public(ticket, ahead, counts.get(service_id, (0, 0)), policy)
+    return states
+
+
+def _counters_by_service(center: Center, day) -> dict[int, tuple[int, int]]:
+    """For each service of the center: (its open counters, how many have a ticket at the
+    counter on ``day``) — ``line_counts``'s counter part, for every service in one query."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT qc.queueservice_id, COUNT(c.id), COUNT(CASE WHEN EXISTS (SELECT 1 FROM "  # noqa: S608
+        f"{qn(Ticket._meta.db_table)} b WHERE b.counter_id = c.id AND b.day = %s "
+        f"AND b.status IN (%s, %s)) THEN 1 END) "
+        f"FROM {qn(QueueService.counters.through._meta.db_table)} qc "
+        f"JOIN {qn(QueueService._meta.db_table)} q ON q.id = qc.queueservice_id "
+        f"JOIN {qn(Counter._meta.db_table)} c ON c.id = qc.counter_id "
+        f"JOIN {qn(CounterState._meta.db_table)} s ON s.counter_id = c.id "
+        f"WHERE q.center_id = %s AND c.is_active = %s AND s.status = %s "
+        f"GROUP BY qc.queueservice_id"
+    )
+    params: list[Any] = [connection.ops.adapt_datefield_value(day), *Status.AT_COUNTER]
+    params += [center.pk, True, CounterState.Status.OPEN]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: (int(row[1]), int(row[2])) for row in cursor.fetchall()}
 
 
 def display_state(center: Center, recent: int = 8) -> dict:

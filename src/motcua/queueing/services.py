@@ -26,6 +26,7 @@ from motcua.organization.selectors import center_calendar, center_now, user_has_
 from motcua.phones import VIETNAMESE as VIETNAMESE_PHONE
 from motcua.phones import normalize_phone
 from motcua.queueing import events
+from motcua.queueing.cache import queue_settings, settings_changed
 from motcua.queueing.models import (
     CounterState,
     PriorityGroup,
@@ -35,7 +36,9 @@ from motcua.queueing.models import (
     TicketEvent,
     TicketSequence,
 )
+from motcua.queueing.selectors import service_stats_forget
 from motcua.queueing.workflow import Action, Status, check
+from motcua.workcalendar.calendar import WorkingCalendar
 
 # Roles that work a counter.
 COUNTER_ROLES = (Role.RECEPTIONIST, Role.CENTER_ADMIN, Role.POSTAL, Role.SPECIALIST, Role.LEADER)
@@ -63,6 +66,7 @@ def priority_groups_ensure(center: Center) -> None:
         PriorityGroup(center=center, code=code, name=name, order=order)
         for order, (code, name) in enumerate(DEFAULT_PRIORITY_GROUPS)
     )
+    settings_changed(center_ids=[center.pk])
 
 
 def _local_now(center: Center, now: datetime | None) -> datetime:
@@ -113,10 +117,9 @@ def issuer_check(*, issuer: Issuer, center: Center) -> None:
         raise InvalidInput(_("Nguồn cấp số không hợp lệ."))
 
 
-def _issuing_check(service: QueueService, center: Center, local_now: datetime) -> None:
+def _issuing_check(service: QueueService, calendar: WorkingCalendar, local_now: datetime) -> None:
     """Tickets are issued inside the service's own hours, or else inside the center's working
     periods of the day (not during the lunch break)."""
-    calendar = center_calendar(center=center)
     periods = calendar.periods_on(local_now.date())
     if not periods:
         raise Conflict(_("Hôm nay trung tâm không làm việc."), code="closed_today")
@@ -155,7 +158,8 @@ def ticket_issue(
     A ticket of an appointment that was checked in carries its time (``appointment_at``): from
     that time on it is called before every other waiting ticket of its line."""
     issuer_check(issuer=issuer, center=center)
-    service = QueueService.objects.filter(center=center, code=service_code, is_active=True).first()
+    settings = queue_settings(center)
+    service = settings.services.get(service_code)
     if service is None:
         raise NotFound(
             _("Không có dịch vụ “%(code)s” ở trung tâm này.") % {"code": service_code},
@@ -163,14 +167,12 @@ def ticket_issue(
         )
     group = None
     if priority_group_code:
-        group = PriorityGroup.objects.filter(
-            center=center, code=priority_group_code, is_active=True
-        ).first()
+        group = settings.priority_groups.get(priority_group_code)
         if group is None:
             raise InvalidInput(_("Nhóm ưu tiên không hợp lệ."), code="unknown_priority_group")
     local_now = _local_now(center, now)
-    _issuing_check(service, center, local_now)
-    policy = queue_policy(center)
+    _issuing_check(service, settings.calendar, local_now)
+    policy = settings.policy
     if issuer.source == Ticket.Source.REMOTE:
         if not (policy.remote_enabled and service.allow_remote):
             raise NotAllowed(
@@ -228,18 +230,34 @@ def ticket_issue(
 def _next_number(service: QueueService, day) -> tuple[int, int]:
     """Bump the day's sequence of the service (atomic update under the row lock) and return
     (number, how many issued today)."""
-    sequence = TicketSequence.objects.filter(service=service, day=day)
-    if not sequence.update(last_number=F("last_number") + 1, issued=F("issued") + 1):
+    row = _bump(service, day)
+    if row is None:
         try:
             with transaction.atomic():
                 TicketSequence.objects.create(
                     service=service, day=day, last_number=service.number_start, issued=1
                 )
+            return service.number_start, 1
         except IntegrityError:
             # Another transaction created the day's row first: bump it like everyone else.
-            sequence.update(last_number=F("last_number") + 1, issued=F("issued") + 1)
-    row = sequence.values_list("last_number", "issued").get()
-    return row[0], row[1]
+            row = _bump(service, day)
+    if row is None:
+        raise RuntimeError("the day's ticket sequence row vanished")
+    return row
+
+
+def _bump(service: QueueService, day) -> tuple[int, int] | None:
+    """One statement: bump the row and read it back (PostgreSQL and SQLite ≥ 3.35 both have
+    ``UPDATE … RETURNING``)."""
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + 1, issued = issued + 1 "  # noqa: S608
+            "WHERE service_id = %s AND day = %s RETURNING last_number, issued",
+            [service.pk, connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 # --- Counters -------------------------------------------------------------------------------
@@ -502,6 +520,9 @@ def ticket_act(
             events.ticket_changed(ticket)
         if action == Action.FINISH:
             events.ticket_finished(ticket)
+            # This process's estimates use the new service time at once (others within 30 s).
+            service_stats_forget(ticket.service_id)
+            transaction.on_commit(lambda: service_stats_forget(ticket.service_id))
     return ticket
 
 
