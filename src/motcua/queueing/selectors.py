@@ -73,11 +73,14 @@ def line_counts(service: QueueService, ticket: Ticket | None = None) -> tuple[in
         )
     else:
         ahead = "0"
-    params += [connection.ops.adapt_datefield_value(day), *Status.AT_COUNTER]
+    # (The center, day and status of the busy check let it use ticket_queue_idx: a counter's
+    # own tickets over the year are many.)
+    params += [service.center_id, connection.ops.adapt_datefield_value(day), *Status.AT_COUNTER]
     params += [service.pk, True, CounterState.Status.OPEN]
     sql = (
         f"SELECT {ahead}, COUNT(c.id), COUNT(CASE WHEN EXISTS (SELECT 1 FROM {tickets} b "  # noqa: S608
-        f"WHERE b.counter_id = c.id AND b.day = %s AND b.status IN (%s, %s)) THEN 1 END) "
+        f"WHERE b.center_id = %s AND b.day = %s AND b.status IN (%s, %s) "
+        f"AND b.counter_id = c.id) THEN 1 END) "
         f"FROM {through} qc JOIN {counters} c ON c.id = qc.counter_id "
         f"JOIN {states} s ON s.counter_id = c.id "
         f"WHERE qc.queueservice_id = %s AND c.is_active = %s AND s.status = %s"
@@ -270,8 +273,8 @@ def _counters_by_service(center: Center, day) -> dict[int, tuple[int, int]]:
     qn = connection.ops.quote_name
     sql = (
         f"SELECT qc.queueservice_id, COUNT(c.id), COUNT(CASE WHEN EXISTS (SELECT 1 FROM "  # noqa: S608
-        f"{qn(Ticket._meta.db_table)} b WHERE b.counter_id = c.id AND b.day = %s "
-        f"AND b.status IN (%s, %s)) THEN 1 END) "
+        f"{qn(Ticket._meta.db_table)} b WHERE b.center_id = q.center_id AND b.day = %s "
+        f"AND b.status IN (%s, %s) AND b.counter_id = c.id) THEN 1 END) "
         f"FROM {qn(QueueService.counters.through._meta.db_table)} qc "
         f"JOIN {qn(QueueService._meta.db_table)} q ON q.id = qc.queueservice_id "
         f"JOIN {qn(Counter._meta.db_table)} c ON c.id = qc.counter_id "
