@@ -1,15 +1,24 @@
-"""A fixed-window rate limit over Django's cache (Redis when ``REDIS_URL`` is set, so every
+"""A sliding-window rate limit over Django's cache (Redis when ``REDIS_URL`` is set, so every
 application process shares the count; the process's memory otherwise).
 
 ``rate_limit_hit(scope, key, limit=, window=)`` counts one request and raises
-:class:`RateLimited` (HTTP 429, with the seconds to wait) once ``limit`` is passed within the
-window. Callers pick the key: usually the client's address from :func:`client_ip`.
+:class:`RateLimited` (HTTP 429, with the seconds to wait) once more than ``limit`` requests fall
+within the last ``window`` seconds. Callers pick the key: usually the client's address from
+:func:`client_ip`.
+
+The window slides in tenths: each request is counted in the bucket of its tenth of a window,
+and a request is refused when the buckets of the last ten tenths already hold ``limit``. A plain
+fixed window let a client make twice the limit across a window's end (and forgot a burst the
+moment the window turned); this one does not. A refused request is not counted, so
+``retry_after`` is the honest wait until the oldest requests leave the window: at most
+``window`` seconds. One cache round trip more than a fixed window (``get_many``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 import uuid
 
@@ -42,33 +51,58 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+BUCKETS = 10
+
+
 def rate_limit_hit(scope: str, key: str, *, limit: int, window: int) -> int:
-    """Count one request of ``key`` in ``scope``; returns how many so far in this window."""
-    now = int(time.time())
-    slot = now // window
+    """Count one request of ``key`` in ``scope``; returns the requests counted within the last
+    ``window`` seconds, this one included."""
+    now = time.time()
+    width = window / BUCKETS
+    slot = int(now // width)
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    name = f"rl:{_generation}:{scope}:{digest}:{slot}"
+    prefix = f"rl:{_generation}:{scope}:{window}:{digest}:"
+    names = [f"{prefix}{slot - age}" for age in range(BUCKETS - 1, -1, -1)]  # oldest first
+    current = names[-1]
+    timeout = window + int(width) + 5
     try:
-        if cache.add(name, 1, timeout=window + 5):
-            count = 1
-        else:
+        if not cache.add(current, 1, timeout=timeout):
             try:
-                count = cache.incr(name)
+                cache.incr(current)
             except ValueError:  # expired between add and incr
-                cache.add(name, 1, timeout=window + 5)
-                count = 1
+                cache.add(current, 1, timeout=timeout)
+        found = cache.get_many(names)
+        counts = [int(found.get(name) or 0) for name in names]
+        total = sum(counts)
+        if total > limit:
+            # Refused requests are not counted: the wait below stays true for a client that
+            # keeps trying.
+            cache.decr(current)
     except Exception:  # noqa: BLE001 - the cache (Redis) is down: serve rather than fail
         # Failing open: a citizen's ticket page or lookup must keep working while Redis is
         # away (docs/security.md, "Faults"); the limits come back with the cache.
         logger.warning("rate limit %s not counted: the cache is unavailable", scope, exc_info=True)
         return 0
-    if count > limit:
-        wait = window - (now % window)
+    if total > limit:
+        counts[-1] -= 1
+        wait = _wait(counts, limit=limit, first_gone_at=(slot + 1) * width, width=width, now=now)
         raise RateLimited(
             _("Quá nhiều yêu cầu. Xin thử lại sau %(seconds)s giây.") % {"seconds": wait},
             retry_after=wait,
         )
-    return count
+    return total
+
+
+def _wait(counts: list[int], *, limit: int, first_gone_at: float, width: float, now: float) -> int:
+    """Whole seconds until one more request fits: the oldest buckets leave the window one by
+    one, the first (``counts[0]``) at ``first_gone_at``."""
+    excess = sum(counts) + 1 - limit
+    leaving = 0
+    for age, count in enumerate(counts):
+        leaving += count
+        if leaving >= excess:
+            return max(1, math.ceil(first_gone_at + age * width - now))
+    return max(1, math.ceil(first_gone_at + len(counts) * width - now))  # limit below 1
 
 
 def rate_limit_reset() -> None:

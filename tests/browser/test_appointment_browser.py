@@ -42,10 +42,11 @@ def isolated(settings):
     """Rate-limit counts and used challenges in a cache of the test's own; a challenge that
     Chromium solves in well under a second (still a real one)."""
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": f"appointment-browser-{uuid.uuid4().hex}",
-        }
+        },
     }
     settings.ALTCHA_MAX_NUMBER = 20_000
 

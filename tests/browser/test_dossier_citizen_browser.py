@@ -29,10 +29,11 @@ def isolated(settings, tmp_path):
     """Uploads in a folder of the test's own; rate-limit counts in a cache of its own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": f"citizen-browser-{uuid.uuid4().hex}",
-        }
+        },
     }
 
 

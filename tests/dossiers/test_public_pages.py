@@ -38,10 +38,11 @@ def own_cache(settings):
     """A cache of this test's own: rate-limit counts start from zero, and clearing them does
     not touch a Redis shared with other test runs."""
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": f"public-pages-{uuid.uuid4().hex}",
-        }
+        },
     }
     rate_limit_reset()
     yield
