@@ -469,9 +469,17 @@ class PercentileCont(Aggregate):
 
 
 def _epoch(expression: Any) -> Func:
+    """Seconds of an interval, as a float (PostgreSQL only). ``date_part`` gives float8;
+    ``EXTRACT`` gives numeric since PostgreSQL 14, and averaging and sorting numerics made
+    the province-year queue figures a third slower."""
     return Func(
-        expression, template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField()
+        expression, template="date_part('epoch', %(expressions)s)", output_field=FloatField()
     )
+
+
+def _seconds(interval: Any) -> Any:
+    """An interval in seconds, never negative."""
+    return Greatest(Value(0.0, output_field=FloatField()), _epoch(interval))
 
 
 def _wait_start() -> Any:
@@ -546,8 +554,8 @@ def queue_stats(
     }
     rows: dict[Any, dict[str, Any]] = {}
     if connection.vendor == "postgresql":
-        wait = Greatest(Value(0.0), _epoch(F("called_at") - _wait_start()))
-        service = Greatest(Value(0.0), _epoch(F("finished_at") - F("serving_at")))
+        wait = _seconds(F("called_at") - _wait_start())
+        service = _seconds(F("finished_at") - F("serving_at"))
         called = Q(called_at__isnull=False)
         served = Q(
             status=TicketStatus.FINISHED, serving_at__isnull=False, finished_at__isnull=False
@@ -624,8 +632,8 @@ def queue_summary(
     time), so that a province-year of tickets answers quickly."""
     if connection.vendor != "postgresql":
         return queue_stats(center_ids=center_ids, start=start, end=end, tz=tz)[0]
-    wait = Greatest(Value(0.0), _epoch(F("called_at") - _wait_start()))
-    service = Greatest(Value(0.0), _epoch(F("finished_at") - F("serving_at")))
+    wait = _seconds(F("called_at") - _wait_start())
+    service = _seconds(F("finished_at") - F("serving_at"))
     served = Q(status=TicketStatus.FINISHED, serving_at__isnull=False, finished_at__isnull=False)
     called = Q(called_at__isnull=False)
     with transaction.atomic():
