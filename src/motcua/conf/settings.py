@@ -194,11 +194,15 @@ ASGI_THREADS = int(os.environ.get("ASGI_THREADS", os.environ.get("DATABASE_POOL_
 
 # --- Redis: channel layer and cache ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Connections per process of the channel layer's pool, and how long a call waits for a free one.
+REDIS_CHANNEL_CONNECTIONS = int(os.environ.get("REDIS_CHANNEL_CONNECTIONS", "100"))
+REDIS_CHANNEL_WAIT = float(os.environ.get("REDIS_CHANNEL_WAIT", "10"))
 CHANNEL_LAYERS: dict[str, Any]
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis with a pool that waits for a free connection (motcua.realtime.layers)
+            "BACKEND": "motcua.realtime.layers.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": "motcua"},
         }
     }
