@@ -35,3 +35,12 @@ def test_the_device_and_its_center_are_the_orm_s_own(center, django_user_model):
     assert read.created_at.tzinfo is not None  # converted as the ORM converts
     assert read.counter == counter  # the rest is read as usual
     assert not read._state.adding and read._state.db == "default"
+
+
+def test_only_non_null_foreign_keys_can_be_joined():
+    from motcua.rowread import JoinedRead
+
+    with pytest.raises(ValueError, match="non-null foreign key"):
+        JoinedRead(DeviceToken, ["counter"], "m.id = %s")  # a device may have no counter
+    with pytest.raises(ValueError, match="non-null foreign key"):
+        JoinedRead(DeviceToken, ["name"], "m.id = %s")

@@ -1,11 +1,11 @@
-"""One statement, compiled once: a model's row joined to the row of one of its foreign keys,
-read with plain SQL and turned into model instances the way the ORM does it
+"""One statement, compiled once: a model's row joined to the rows of some of its (non-null)
+foreign keys, read with plain SQL and turned into model instances the way the ORM does it
 (``Model.from_db``, with the backend's and the fields' converters).
 
-For the few lookups made on almost every request (a device token, docs/performance.md): the
-ORM compiles a ``select_related`` query anew each time, and for the device token that was a
-sixth of a kiosk ticket's CPU. The statement here is built from the models' own metadata, so a
-new field is read without a change here.
+For the few lookups made on almost every request (a device token, a public dossier lookup;
+docs/performance.md): the ORM compiles a ``select_related`` query anew each time, and for the
+device token that was a sixth of a kiosk ticket's CPU. The statement is built from the models'
+own metadata, so a new field is read without a change here.
 """
 
 from __future__ import annotations
@@ -18,36 +18,47 @@ from django.db import connections, models
 
 
 class JoinedRead:
-    """``SELECT <model's columns>, <related model's columns> FROM model JOIN related WHERE …``.
+    """``SELECT <the model's columns>, <each related model's columns> FROM model m
+    JOIN related … WHERE <where>``.
 
-    ``where`` is SQL over the aliases ``m`` (the model) and ``r`` (the related row), with
-    ``%s`` placeholders, the same on every database (plain column names, no vendor syntax)."""
+    ``where`` is SQL with ``%s`` placeholders over the alias ``m`` (the model) and each relation
+    under its own name (``center.is_active``), the same on every database: plain column names,
+    no vendor syntax. Relations must be non-null foreign keys (an inner join)."""
 
-    def __init__(self, model: type[models.Model], relation: str, where: str) -> None:
+    def __init__(self, model: type[models.Model], relations: Sequence[str], where: str) -> None:
         self.model = model
-        self.field = model._meta.get_field(relation)
-        self.related = self.field.related_model
+        self.fields = [model._meta.get_field(name) for name in relations]
+        for field in self.fields:
+            if not field.many_to_one or field.null:
+                raise ValueError(f"{field} is not a non-null foreign key")
         self.where = where
 
     def first(self, params: Sequence[Any], using: str = "default") -> models.Model | None:
-        sql, own, related = self._compiled(using)
+        sql, parts = self._compiled(using)
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        values = [
-            _convert(value, spec, connection)
-            for value, spec in zip(row, own + related, strict=True)
-        ]
-        instance = self.model.from_db(using, [f.attname for f, _c in own], values[: len(own)])
-        linked = self.related.from_db(using, [f.attname for f, _c in related], values[len(own) :])
-        self.field.set_cached_value(instance, linked)
-        return instance
+        instances = []
+        start = 0
+        for model, columns in parts:
+            values = [
+                _convert(value, spec, connection)
+                for value, (_field, spec) in zip(
+                    row[start : start + len(columns)], columns, strict=True
+                )
+            ]
+            instances.append(model.from_db(using, [f.attname for f, _s in columns], values))
+            start += len(columns)
+        main, *related = instances
+        for field, instance in zip(self.fields, related, strict=True):
+            field.set_cached_value(main, instance)
+        return main
 
     @cache  # noqa: B019 - one per statement and database alias, kept for the process
-    def _compiled(self, using: str) -> tuple[str, list, list]:
+    def _compiled(self, using: str) -> tuple[str, list]:
         connection = connections[using]
         quote = connection.ops.quote_name
 
@@ -62,23 +73,33 @@ class JoinedRead:
                 out.append((field, (col, converters)))
             return out
 
-        own, related = columns(self.model, "m"), columns(self.related, "r")
+        parts = [(self.model, columns(self.model, "m"))]
+        joins = []
+        for field in self.fields:
+            related = field.related_model
+            parts.append((related, columns(related, field.name)))
+            joins.append(
+                f"INNER JOIN {quote(related._meta.db_table)} {quote(field.name)} "
+                f"ON {quote(field.name)}.{quote(related._meta.pk.column)} "
+                f"= m.{quote(field.column)}"
+            )
         select = ", ".join(
-            [f"m.{quote(f.column)}" for f, _c in own]
-            + [f"r.{quote(f.column)}" for f, _c in related]
+            f"{quote(alias)}.{quote(f.column)}"
+            for (_model, cols), alias in zip(
+                parts, ["m", *(f.name for f in self.fields)], strict=True
+            )
+            for f, _s in cols
         )
         # Names from the models' metadata, quoted; values only through placeholders.
         sql = (
             f"SELECT {select} FROM {quote(self.model._meta.db_table)} m "  # noqa: S608
-            f"INNER JOIN {quote(self.related._meta.db_table)} r "
-            f"ON r.{quote(self.related._meta.pk.column)} = m.{quote(self.field.column)} "
-            f"WHERE {self.where}"
+            f"{' '.join(joins)} WHERE {self.where}"
         )
-        return sql, own, related
+        return sql, parts
 
 
 def _convert(value: Any, spec: tuple, connection: Any) -> Any:
-    _field, (col, converters) = spec
+    col, converters = spec
     for converter in converters:
         value = converter(value, col, connection)
     return value

@@ -665,3 +665,21 @@ def test_kiosk_start_screen_offers_the_dossier_lookup(client, center, receptioni
     html = client.get(reverse("queue_screens:kiosk", args=[center.code])).content.decode()
     assert f'href="{reverse("dossiers_public:kiosk-track", args=[center.code])}"' in html
     assert "Tra cứu hồ sơ" in html
+
+
+def test_the_lookup_reads_the_dossier_and_its_relations_as_the_orm_does(center, procedure):
+    """selectors.dossier_lookup reads in one precompiled statement (motcua.rowread): every
+    field of the dossier, its center, procedure and version is what the ORM reads."""
+    dossier = _online_dossier(center, procedure)
+    found = selectors.dossier_lookup(code=dossier.code.lower(), secret=APPLICANT["phone"][-4:])
+    orm = Dossier.objects.select_related("center", "procedure", "procedure_version").get(
+        pk=dossier.pk
+    )
+
+    def values(instance):
+        return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+    assert type(found) is Dossier and values(found) == values(orm)
+    for relation in ("center", "procedure", "procedure_version"):
+        assert values(getattr(found, relation)) == values(getattr(orm, relation))
+    assert found.received_at.tzinfo is not None

@@ -20,6 +20,7 @@ from motcua.dossiers.workflow import RESULT_READY, Action, Status
 from motcua.errors import NotAllowed, NotFound
 from motcua.organization.models import Center, Role
 from motcua.organization.selectors import center_list_for_user, center_now, user_has_role
+from motcua.rowread import JoinedRead
 
 AnyUser = User | AnonymousUser
 
@@ -150,15 +151,15 @@ def _not_found(code: str) -> NotFound:
     )
 
 
+# The public lookup, on every kiosk and phone that tracks a dossier: one statement compiled once
+# per process (motcua.rowread), the code being unique.
+_LOOKUP_READ = JoinedRead(Dossier, ["center", "procedure", "procedure_version"], "m.code = %s")
+
+
 def dossier_lookup(*, code: str, secret: str) -> Dossier:
     """The dossier for the public lookup; an unknown code and a wrong secret look the same."""
     code = (code or "").strip().upper()
-    rows = (
-        Dossier.objects.select_related("center", "procedure", "procedure_version")
-        .filter(code=code)
-        .order_by()[:1]  # the code is unique: no ordering to compile and sort
-    )
-    dossier = next(iter(rows), None)
+    dossier = _LOOKUP_READ.first([code])
     if dossier is None or not secret_matches(dossier, secret):
         raise _not_found(code)
     return dossier
@@ -178,12 +179,7 @@ def dossier_from_tracking_token(token: str) -> Dossier:
     code, _sep, signature = (token or "").rpartition("_")
     if not code or not hmac.compare_digest(signature, _tracking_signature(code)):
         raise _not_found("")
-    rows = (
-        Dossier.objects.select_related("center", "procedure", "procedure_version")
-        .filter(code=code)
-        .order_by()[:1]  # the code is unique: no ordering to compile and sort
-    )
-    dossier = next(iter(rows), None)
+    dossier = _LOOKUP_READ.first([code])
     if dossier is None:
         raise _not_found(code)
     return dossier

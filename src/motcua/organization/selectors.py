@@ -125,7 +125,7 @@ def center_calendar(*, center: Center) -> WorkingCalendar:
 # (motcua.rowread; the ORM compiled this select_related query anew each time). token_hash is
 # unique; the counter is read when needed (a counter terminal).
 _DEVICE_READ = JoinedRead(
-    DeviceToken, "center", "m.token_hash = %s AND m.revoked_at IS NULL AND r.is_active = %s"
+    DeviceToken, ["center"], "m.token_hash = %s AND m.revoked_at IS NULL AND center.is_active = %s"
 )
 
 
