@@ -253,13 +253,6 @@ class Dossier(models.Model):
                 include=["timeliness", "supplements_during_processing", "accepted_at", "due_at"],
                 name="dossier_report_processed_idx",
             ),
-            # The same, for the whole province: without a center to lead, the index above is
-            # read whole (or the table scanned); this one is read for the period only.
-            models.Index(
-                fields=["processed_at"],
-                include=["timeliness", "supplements_during_processing", "accepted_at", "due_at"],
-                name="dossier_report_proc_all_idx",
-            ),
             models.Index(
                 fields=["center", "accepted_at"],
                 include=["due_at", "supplements_during_processing"],
