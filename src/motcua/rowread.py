@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, models
 
 
-class JoinedRead:
+class JoinedRead[M: models.Model]:
     """``SELECT <the model's columns>, <each related model's columns> FROM model m
     JOIN related … WHERE <where>``.
 
@@ -25,15 +25,17 @@ class JoinedRead:
     under its own name (``center.is_active``), the same on every database: plain column names,
     no vendor syntax. Relations must be non-null foreign keys (an inner join)."""
 
-    def __init__(self, model: type[models.Model], relations: Sequence[str], where: str) -> None:
+    def __init__(self, model: type[M], relations: Sequence[str], where: str) -> None:
         self.model = model
-        self.fields = [model._meta.get_field(name) for name in relations]
-        for field in self.fields:
-            if not field.many_to_one or field.null:
+        self.fields: list[models.ForeignKey] = []
+        for name in relations:
+            field = model._meta.get_field(name)
+            if not isinstance(field, models.ForeignKey) or field.null:
                 raise ValueError(f"{field} is not a non-null foreign key")
+            self.fields.append(field)
         self.where = where
 
-    def first(self, params: Sequence[Any], using: str = "default") -> models.Model | None:
+    def first(self, params: Sequence[Any], using: str = "default") -> M | None:
         sql, parts = self._compiled(using)
         connection = connections[using]
         with connection.cursor() as cursor:
@@ -55,7 +57,7 @@ class JoinedRead:
         main, *related = instances
         for field, instance in zip(self.fields, related, strict=True):
             field.set_cached_value(main, instance)
-        return main
+        return cast(M, main)
 
     @cache  # noqa: B019 - one per statement and database alias, kept for the process
     def _compiled(self, using: str) -> tuple[str, list]:
@@ -73,14 +75,14 @@ class JoinedRead:
                 out.append((field, (col, converters)))
             return out
 
-        parts = [(self.model, columns(self.model, "m"))]
+        parts: list[tuple[type[models.Model], list]] = [(self.model, columns(self.model, "m"))]
         joins = []
         for field in self.fields:
-            related = field.related_model
+            related = cast(type[models.Model], field.related_model)
             parts.append((related, columns(related, field.name)))
             joins.append(
                 f"INNER JOIN {quote(related._meta.db_table)} {quote(field.name)} "
-                f"ON {quote(field.name)}.{quote(related._meta.pk.column)} "
+                f"ON {quote(field.name)}.{quote(cast(str, related._meta.pk.column))} "
                 f"= m.{quote(field.column)}"
             )
         select = ", ".join(
