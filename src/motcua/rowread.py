@@ -45,52 +45,38 @@ class JoinedRead[M: models.Model]:
             return None
         instances = []
         start = 0
-        for model, columns in parts:
+        for part in parts:
             values = [
-                _convert(value, spec, connection)
-                for value, (_field, spec) in zip(
-                    row[start : start + len(columns)], columns, strict=True
+                _convert(value, col, converters, connection)
+                for value, (col, converters) in zip(
+                    row[start : start + len(part.columns)], part.columns, strict=True
                 )
             ]
-            instances.append(model.from_db(using, [f.attname for f, _s in columns], values))
-            start += len(columns)
+            instances.append(part.model.from_db(using, part.attnames, values))
+            start += len(part.columns)
         main, *related = instances
         for field, instance in zip(self.fields, related, strict=True):
             field.set_cached_value(main, instance)
         return cast(M, main)
 
     @cache  # noqa: B019 - one per statement and database alias, kept for the process
-    def _compiled(self, using: str) -> tuple[str, list]:
+    def _compiled(self, using: str) -> tuple[str, list[_Part]]:
         connection = connections[using]
         quote = connection.ops.quote_name
-
-        def columns(model: type[models.Model], alias: str) -> list:
-            out = []
-            for field in model._meta.concrete_fields:
-                col = field.get_col(alias)
-                converters: list[Callable] = [
-                    *connection.ops.get_db_converters(col),
-                    *col.get_db_converters(connection),
-                ]
-                out.append((field, (col, converters)))
-            return out
-
-        parts: list[tuple[type[models.Model], list]] = [(self.model, columns(self.model, "m"))]
+        parts = [_Part(self.model, "m", connection)]
         joins = []
         for field in self.fields:
             related = cast(type[models.Model], field.related_model)
-            parts.append((related, columns(related, field.name)))
+            parts.append(_Part(related, field.name, connection))
             joins.append(
                 f"INNER JOIN {quote(related._meta.db_table)} {quote(field.name)} "
                 f"ON {quote(field.name)}.{quote(cast(str, related._meta.pk.column))} "
                 f"= m.{quote(field.column)}"
             )
         select = ", ".join(
-            f"{quote(alias)}.{quote(f.column)}"
-            for (_model, cols), alias in zip(
-                parts, ["m", *(f.name for f in self.fields)], strict=True
-            )
-            for f, _s in cols
+            f"{quote(part.alias)}.{quote(col.target.column)}"
+            for part in parts
+            for col, _converters in part.columns
         )
         # Names from the models' metadata, quoted; values only through placeholders.
         sql = (
@@ -100,8 +86,27 @@ class JoinedRead[M: models.Model]:
         return sql, parts
 
 
-def _convert(value: Any, spec: tuple, connection: Any) -> Any:
-    col, converters = spec
+class _Part:
+    """One model's columns in the statement: under which alias, how each value is converted
+    (the backend's converters, then the field's, as the ORM applies them) and the field names
+    ``from_db`` takes."""
+
+    def __init__(self, model: type[models.Model], alias: str, connection: Any) -> None:
+        self.model = model
+        self.alias = alias
+        fields = model._meta.concrete_fields
+        self.attnames = [field.attname for field in fields]
+        self.columns: list[tuple[Any, list[Callable]]] = []
+        for field in fields:
+            col = field.get_col(alias)
+            converters = [
+                *connection.ops.get_db_converters(col),
+                *col.get_db_converters(connection),
+            ]
+            self.columns.append((col, converters))
+
+
+def _convert(value: Any, col: Any, converters: list[Callable], connection: Any) -> Any:
     for converter in converters:
         value = converter(value, col, connection)
     return value

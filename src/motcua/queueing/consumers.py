@@ -64,6 +64,8 @@ class _QueueConsumer(AsyncJsonWebsocketConsumer):
             await self.send_state()
 
     async def send_state(self, shared: bool = False) -> None:
+        """Send this socket its state (``shared``: the center's state computed once for all
+        its sockets). The display and ticket consumers below each implement it."""
         raise NotImplementedError
 
     def state_soon(self, delay: float, shared: bool = False) -> None:
