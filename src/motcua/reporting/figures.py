@@ -23,11 +23,11 @@ from django.db.models import (
     Avg,
     Count,
     F,
-    Field,
     FloatField,
     Func,
     Q,
     QuerySet,
+    Sum,
     Value,
 )
 from django.db.models.functions import (
@@ -55,6 +55,7 @@ from motcua.feedback.indicators import percent, satisfaction_766
 from motcua.feedback.selectors import rating_counts, rating_table
 from motcua.queueing.models import Ticket
 from motcua.queueing.workflow import Status as TicketStatus
+from motcua.reporting import rollup
 
 Bounds = tuple[datetime, datetime]
 
@@ -164,24 +165,51 @@ def progress_moment(end: datetime, now: datetime) -> datetime:
 
 
 def dossier_figures(
-    *, center_ids: list[int] | None, start: datetime, end: datetime, now: datetime
+    *,
+    center_ids: list[int] | None,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    share: Share | None = None,
 ) -> dict[str, Any]:
     """Received (by channel) in the period, resolved in it (early / on time / late), in progress
-    at its end (on time / overdue), the online and on-time rates."""
+    at its end (on time / overdue), the online and on-time rates. Closed days come from the
+    rollup where it has them (:mod:`motcua.reporting.rollup`)."""
     moment = progress_moment(end, now)
+    parts, rolled = share or rolled_share(center_ids=center_ids, start=start, end=end)
     row = _empty_dossier_row()
     _add_received(
         row,
-        received_between(center_ids=center_ids, start=start, end=end).aggregate(
-            **_received_counts()
-        ),
+        {
+            "n": rolled["received"],
+            "direct": rolled["received_direct"],
+            "online": rolled["received_online"],
+            "postal": rolled["received_postal"],
+        },
     )
     _add_resolved(
         row,
-        processed_between(center_ids=center_ids, start=start, end=end).aggregate(
-            **_resolved_counts()
-        ),
+        {
+            "n": rolled["resolved"],
+            "early": rolled["resolved_early"],
+            "on_time": rolled["resolved_on_time"],
+            "late": rolled["resolved_late"],
+            "late_766": rolled["resolved_late_766"],
+        },
     )
+    for ids, live_start, live_end in parts.live:
+        _add_received(
+            row,
+            received_between(center_ids=ids, start=live_start, end=live_end).aggregate(
+                **_received_counts()
+            ),
+        )
+        _add_resolved(
+            row,
+            processed_between(center_ids=ids, start=live_start, end=live_end).aggregate(
+                **_resolved_counts()
+            ),
+        )
     # In progress in its two parts, each counted from its own index (docs/reports.md, Scale).
     for part in (open_now_q(moment), resolved_after_q(moment)):
         dossiers = Dossier.objects.filter(part)
@@ -189,6 +217,36 @@ def dossier_figures(
             dossiers = dossiers.filter(center_id__in=center_ids)
         _add_in_progress(row, dossiers.aggregate(**_in_progress_counts(moment)))
     return _finish_dossier_row(row)
+
+
+# The rollup's share of a report: where each part is read from, and the rolled-up sums.
+Share = tuple[rollup.Split, dict[str, Any]]
+
+
+def rolled_share(*, center_ids: list[int] | None, start: datetime, end: datetime) -> Share:
+    parts = rollup.split(center_ids=center_ids, start=start, end=end)
+    return parts, rollup.totals(parts)
+
+
+def rating_summary(
+    *, center_ids: list[int] | None, start: datetime, end: datetime, share: Share | None = None
+) -> dict[str, Any]:
+    """:func:`motcua.feedback.selectors.rating_counts`, closed days from the rollup."""
+    parts, rolled = share or rolled_share(center_ids=center_ids, start=start, end=end)
+    counts = {
+        "total": rolled["ratings"],
+        "very_satisfied": rolled["ratings_very_satisfied"],
+        "satisfied": rolled["ratings_satisfied"],
+        "dissatisfied": rolled["ratings_dissatisfied"],
+    }
+    for ids, live_start, live_end in parts.live:
+        live = rating_counts(center_ids=ids, start=live_start, end=live_end)
+        for name in counts:
+            counts[name] += live[name]
+    counts["satisfaction_rate"] = percent(
+        counts["very_satisfied"] + counts["satisfied"], counts["total"]
+    )
+    return counts
 
 
 def dossier_table(
@@ -608,67 +666,96 @@ def queue_stats(
     return {k: _queue_finish(row) for k, row in rows.items()}
 
 
-class PercentilesCont(Aggregate):
-    """Several percentiles of one ordering in one sort: ``percentile_cont(ARRAY[…])``."""
-
-    function = "percentile_cont"
-    template = (
-        "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
-        "%(filter)s"
-    )
-    output_field = Field()
-
-    def __init__(self, expression: Any, fractions: tuple[float, ...], **extra: Any) -> None:
-        super().__init__(
-            expression, fractions=", ".join(repr(float(f)) for f in fractions), **extra
-        )
-
-
 def queue_summary(
-    *, center_ids: list[int] | None, start: datetime, end: datetime, tz: ZoneInfo
+    *,
+    center_ids: list[int] | None,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    share: Share | None = None,
 ) -> dict[str, Any]:
     """:func:`queue_stats` for all the tickets of the period. On PostgreSQL the headline only
     (what the summary shows: the waits' mean, median and P90 in one sort, the mean service
-    time), so that a province-year of tickets answers quickly."""
+    time), with closed days from the rollup, so that a province-year answers quickly."""
     if connection.vendor != "postgresql":
         return queue_stats(center_ids=center_ids, start=start, end=end, tz=tz)[0]
-    wait = _seconds(F("called_at") - _wait_start())
-    service = _seconds(F("finished_at") - F("serving_at"))
-    served = Q(status=TicketStatus.FINISHED, serving_at__isnull=False, finished_at__isnull=False)
-    called = Q(called_at__isnull=False)
-    with transaction.atomic():
-        # The percentiles sort every wait of the period: in memory, not in temporary files.
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
-        values = _queue_headline(center_ids, start, end, wait, service, served, called)
-    median, p90 = values.pop("wait_q") or (None, None)
+    parts, rolled = share or rolled_share(center_ids=center_ids, start=start, end=end)
+    names = ("tickets", "served", "no_show", "left_without_service", "open")
+    sums = {name: rolled[name] for name in (*names, "wait_count", "wait_sum")}
+    sums.update(service_count=rolled["service_count"], service_sum=rolled["service_sum"])
+    for ids, live_start, live_end in parts.live:
+        for name, value in _queue_headline(ids, live_start, live_end).items():
+            sums[name] += value or 0
+    # The percentiles sort every wait of the period: in memory, not in temporary files.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        median, p90 = _wait_percentiles(parts, cursor)
     return {
-        **{
-            key: values[key]
-            for key in ("tickets", "served", "no_show", "left_without_service", "open")
-        },
-        "avg_wait_minutes": _minutes(values["wait_avg"]),
+        **{name: sums[name] for name in names},
+        "avg_wait_minutes": _minutes(_mean(sums["wait_sum"], sums["wait_count"])),
         "median_wait_minutes": _minutes(median),
         "p90_wait_minutes": _minutes(p90),
-        "avg_service_minutes": _minutes(values["service_avg"]),
+        "avg_service_minutes": _minutes(_mean(sums["service_sum"], sums["service_count"])),
     }
+
+
+def _mean(total: float, count: int) -> float | None:
+    return total / count if count else None
 
 
 # Memory for the sort of a province-year of waits (about 25 MB for 600,000 tickets).
 SORT_MEMORY = "64MB"
 
 
-def _queue_headline(center_ids, start, end, wait, service, served, called) -> dict[str, Any]:
+def _wait_expression() -> Any:
+    return _seconds(F("called_at") - _wait_start())
+
+
+def _queue_headline(center_ids: list[int] | None, start: datetime, end: datetime):
+    """The live share's counts and the sums and counts of its waits and service times."""
+    served = Q(status=TicketStatus.FINISHED, serving_at__isnull=False, finished_at__isnull=False)
+    called = Q(called_at__isnull=False)
     return tickets_between(center_ids=center_ids, start=start, end=end).aggregate(
         tickets=Count("id"),
         served=Count("id", filter=Q(status=TicketStatus.FINISHED)),
         no_show=Count("id", filter=Q(status=TicketStatus.NO_SHOW)),
         left_without_service=Count("id", filter=Q(status__in=LEFT)),
         open=Count("id", filter=Q(status__in=TicketStatus.OPEN)),
-        wait_avg=Avg(wait, filter=called),
-        wait_q=PercentilesCont(wait, (0.5, 0.9), filter=called),
-        service_avg=Avg(service, filter=served),
+        wait_count=Count("id", filter=called),
+        wait_sum=Sum(_wait_expression(), filter=called),
+        service_count=Count("id", filter=served),
+        service_sum=Sum(_seconds(F("finished_at") - F("serving_at")), filter=served),
     )
+
+
+def _wait_percentiles(parts: rollup.Split, cursor: Any) -> tuple[float | None, float | None]:
+    """The median and 90th percentile (``percentile_cont``) of every wait of the period: the
+    rolled-up days' arrays and the live tickets' waits, in one sort."""
+    selects: list[str] = []
+    params: list[Any] = []
+    if parts.rolled:
+        sql, values = rollup.waits_sql(parts)
+        selects.append(sql)
+        params.extend(values)
+    for ids, live_start, live_end in parts.live:
+        live = (
+            tickets_between(center_ids=ids, start=live_start, end=live_end)
+            .filter(called_at__isnull=False)
+            .annotate(w=_wait_expression())
+            .values("w")
+            .order_by()
+        )
+        live_sql, live_params = live.query.sql_with_params()
+        selects.append(live_sql)
+        params.extend(live_params)
+    union = " UNION ALL ".join(f"({sql})" for sql in selects)  # the ORM's and ours
+    cursor.execute(
+        "SELECT percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY w)"  # noqa: S608
+        f" FROM ({union}) AS waits",
+        params,
+    )
+    quantiles = cursor.fetchone()[0]
+    return (quantiles[0], quantiles[1]) if quantiles else (None, None)
 
 
 def queue_table(
@@ -738,9 +825,10 @@ def summary(
     *, center_ids: list[int] | None, start: datetime, end: datetime, now: datetime, tz: ZoneInfo
 ) -> dict[str, Any]:
     """The headline figures, in the exact shape of ``GET /api/v1/reports/summary``."""
-    dossiers = dossier_figures(center_ids=center_ids, start=start, end=end, now=now)
-    ratings = rating_counts(center_ids=center_ids, start=start, end=end)
-    queue = queue_summary(center_ids=center_ids, start=start, end=end, tz=tz)
+    share = rolled_share(center_ids=center_ids, start=start, end=end)
+    dossiers = dossier_figures(center_ids=center_ids, start=start, end=end, now=now, share=share)
+    ratings = rating_summary(center_ids=center_ids, start=start, end=end, share=share)
+    queue = queue_summary(center_ids=center_ids, start=start, end=end, tz=tz, share=share)
     return {
         "received": dossiers["received"],
         "by_channel": dossiers["by_channel"],

@@ -3,7 +3,8 @@ minute sends the notifications that are due (retries, and any whose task was los
 the tickets still waiting at centers that have closed, and sweeps the appointments (expired
 reservations, no-shows after the check-in window, reminders the day and the hour before) and the
 dossiers (overdue marks, due-soon warnings to the officials), delivers the integrations outbox
-and pulls from the national portal; every hour removes cached call
+and pulls from the national portal, and rolls up the report figures of closed days (the days
+a change moved back, and yesterday once a day); every hour removes cached call
 audio older than a week; once a day runs the privacy sweep (``motcua privacy_sweep``). At start
 and every minute it queues again the tasks a lost worker left RUNNING (``TASK_LEASE``)."""
 
@@ -52,6 +53,7 @@ def _flush_loop(stop: threading.Event) -> None:
     from motcua.notifications.services import notifications_flush
     from motcua.queueing import voice
     from motcua.queueing.services import tickets_expire_after_closing
+    from motcua.reporting.rollup import refresh as reports_rollup
     from motcua.web.privacy import privacy_sweep_daily
 
     duties: list[tuple[str, Callable[[], object]]] = [
@@ -67,6 +69,8 @@ def _flush_loop(stop: threading.Event) -> None:
         # and catalog updates (nothing for the portal when PORTAL_SYNC_URL is empty).
         ("delivering the integrations outbox", outbox_deliver),
         ("pulling from the national portal", portal_pull),
+        # Closed days into the report rollup (PostgreSQL; nothing to do most minutes).
+        ("rolling up the report figures", reports_rollup),
     ]
     rounds = 0
     while not stop.wait(FLUSH_EVERY_SECONDS):
