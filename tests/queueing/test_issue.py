@@ -519,3 +519,41 @@ def test_the_centers_own_working_hours(center, center_admin):
         issue(center, now=at(9, 0))
     assert issue(center, now=at(13, 0)).number == 1001
     assert issue(center, now=at(9, 0, day=28)).number == 1001  # this center works Saturdays
+
+
+# --- The stored rows ------------------------------------------------------------------------
+
+
+def test_the_ticket_and_its_event_are_stored_as_the_orm_would_store_them(
+    center, service, center_admin
+):
+    """The ticket and its first event go in through one precompiled statement on PostgreSQL:
+    read back through the ORM, every field is what the returned instances hold."""
+    user = staff("receptionist", center)
+    ticket = services.ticket_issue(
+        issuer=Issuer(source="staff", user=user),
+        center=center,
+        service_code=service.code,
+        now=at(9, 0),
+    )
+    stored = Ticket.objects.get(pk=ticket.pk)
+    for field in Ticket._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(ticket, field.attname), field.name
+    assert not ticket._state.adding
+    (event,) = TicketEvent.objects.filter(ticket=ticket)
+    assert (event.action, event.from_status, event.to_status) == ("issue", "", "waiting")
+    assert (event.at, event.official_id, event.counter_id, event.note) == (
+        ticket.issued_at,
+        user.pk,
+        None,
+        "",
+    )
+    # A kiosk's ticket names no official.
+    kiosk = services.ticket_issue(
+        issuer=kiosk_of(center, center_admin),
+        center=center,
+        service_code=service.code,
+        now=at(9, 1),
+    )
+    assert TicketEvent.objects.get(ticket=kiosk).official_id is None
+    assert Ticket.objects.get(pk=kiosk.pk).number == ticket.number + 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
@@ -206,7 +207,7 @@ def ticket_issue(
             raise Conflict(
                 _("Dịch vụ này đã phát đủ số phiếu trong ngày."), code="daily_cap_reached"
             )
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             center=center,
             service=service,
             issued_service=service,
@@ -222,9 +223,74 @@ def ticket_issue(
             status=Status.WAITING,
             issued_at=local_now,
         )
-        _event(ticket, "issue", "", at=local_now, official=issuer.user)
+        official = issuer.user
+        _ticket_insert(
+            ticket,
+            TicketEvent(
+                action="issue",
+                from_status="",
+                to_status=ticket.status,
+                at=local_now,
+                official=official if official is not None and official.is_authenticated else None,
+            ),
+        )
         events.queue_changed(center)
     return ticket
+
+
+def _ticket_insert(ticket: Ticket, event: TicketEvent) -> None:
+    """Insert a new ticket and its first event. On PostgreSQL in one statement built once per
+    process (``WITH t AS (INSERT … RETURNING id) INSERT …``): one round trip, and none of the
+    ORM's compiling of two inserts per ticket (docs/performance.md). Elsewhere (SQLite has no
+    data-modifying WITH) through the ORM. Either way the instances end as ``save()`` leaves
+    them."""
+    if connection.vendor != "postgresql":
+        ticket.save(force_insert=True)
+        event.ticket = ticket
+        event.save(force_insert=True)
+        return
+    sql, ticket_fields, event_fields = _ticket_insert_sql()
+    params = [f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in ticket_fields]
+    params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ticket_id, event_id = cursor.fetchone()
+    for instance, pk in ((ticket, ticket_id), (event, event_id)):
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = connection.alias
+    event.ticket = ticket
+
+
+_TICKET_INSERT: tuple[str, list, list] | None = None
+
+
+def _ticket_insert_sql() -> tuple[str, list, list]:
+    global _TICKET_INSERT  # noqa: PLW0603 - built once per process
+    if _TICKET_INSERT is None:
+        quote = connection.ops.quote_name
+
+        def column(field: Any) -> str:
+            return quote(str(field.column))
+
+        ticket_fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
+        link = TicketEvent._meta.get_field("ticket")
+        event_fields = [
+            f for f in TicketEvent._meta.concrete_fields if not f.primary_key and f is not link
+        ]
+        ticket_pk = column(Ticket._meta.pk)
+        _TICKET_INSERT = (
+            f"WITH t AS (INSERT INTO {quote(Ticket._meta.db_table)} "  # noqa: S608 - model names
+            f"({', '.join(column(f) for f in ticket_fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(ticket_fields))}) RETURNING {ticket_pk}) "
+            f"INSERT INTO {quote(TicketEvent._meta.db_table)} "
+            f"({column(link)}, {', '.join(column(f) for f in event_fields)}) "
+            f"SELECT t.{ticket_pk}, {', '.join(['%s'] * len(event_fields))} FROM t "
+            f"RETURNING {column(link)}, {column(TicketEvent._meta.pk)}",
+            ticket_fields,
+            event_fields,
+        )
+    return _TICKET_INSERT
 
 
 def _next_number(service: QueueService, day) -> tuple[int, int]:
