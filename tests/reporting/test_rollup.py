@@ -346,3 +346,11 @@ def test_a_change_made_while_the_rollup_reads_is_not_lost(world, monkeypatch):
     summary = figures.summary(**_kw(world, NOV))
     assert summary["queue"]["no_show"] == 2
     _assert_same(world, monkeypatch, [NOV])
+
+
+@pytest.mark.django_db
+def test_a_center_with_an_unknown_zone_is_left_out_not_the_others(world, caplog):
+    Center.objects.filter(pk=world.other.pk).update(time_zone="Nowhere/Nope")
+    assert rollup.refresh() == Center.objects.count() - 1
+    assert not RollupMark.objects.filter(center=world.other).exists()
+    assert "unknown time zone" in caplog.text

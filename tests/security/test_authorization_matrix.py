@@ -1,6 +1,7 @@
 """Who may reach what: every URL of the product (the pages, every operation of the JSON API
-under /api/v1/, the Django admin, the websockets) asked by every role, for an object of the
-caller's own center and of another center, against a declared matrix.
+under /api/v1/, the Django admin; the websockets in test_websocket_matrix.py) asked by every
+role, for an object of the caller's own center and of another center, against a declared
+matrix.
 
 Deny by default: a route that the matrix does not declare fails the test, so a new page or API
 operation cannot ship without someone writing down who may use it.

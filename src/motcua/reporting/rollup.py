@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -181,7 +181,11 @@ def refresh(*, now: datetime | None = None, center_ids: list[int] | None = None)
         centers = cursor.fetchall()
     done = 0
     for center_id, zone, complete_until, marked_zone in centers:
-        today = now.astimezone(ZoneInfo(zone)).date()
+        try:
+            today = now.astimezone(ZoneInfo(zone)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            logger.warning("center %s: unknown time zone %r, not rolled up", center_id, zone)
+            continue
         if complete_until is not None and marked_zone == zone and complete_until >= today:
             continue
         if _refresh_center(center_id, zone, today):
