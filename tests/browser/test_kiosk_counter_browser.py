@@ -78,6 +78,27 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=os.path.join(ARTIFACTS, name), full_page=True)
 
 
+def test_after_hours_the_kiosk_start_screen_says_so(page, center, queue):
+    """At 18:30 no service issues: each button is grey, says why, and cannot be pressed."""
+    admin = staff("center_admin", center, username="quantri")
+    _device, raw = device_token_create(actor=admin, center=center, purpose="kiosk", name="Ki-ốt 1")
+    with time_machine.travel(NOW.replace(hour=18, minute=30), tick=True):
+        page.goto("/kiosk/hanh-phuc/")
+        page.get_by_role("link", name="Ghép thiết bị").click()
+        page.get_by_label("Mã thiết bị").fill(raw)
+        page.get_by_role("button", name="Ghép thiết bị").click()
+        expect(page).to_have_url(re.compile(r"/kiosk/hanh-phuc/$"))
+        closed = page.locator('[aria-disabled="true"]')
+        expect(closed).to_have_count(3)
+        expect(closed.first).to_contain_text(
+            "Ngoài giờ phát số. Giờ làm việc hôm nay: 07:30–11:30, 13:30–17:30."
+        )
+        expect(page.get_by_role("link", name=re.compile("Hộ tịch, chứng thực"))).to_have_count(0)
+        assert_accessible(page)
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        _shot(page, "kiosk-after-hours.png")
+
+
 def test_a_paired_kiosk_issues_and_prints_a_priority_ticket(page, center, queue, frozen):
     admin = staff("center_admin", center, username="quantri")
     _device, raw = device_token_create(actor=admin, center=center, purpose="kiosk", name="Ki-ốt 1")

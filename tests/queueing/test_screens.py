@@ -4,6 +4,7 @@ counter screen's actions (each a form POST that calls a service and redirects ba
 from __future__ import annotations
 
 import re
+from datetime import time
 
 import pytest
 import time_machine
@@ -241,6 +242,31 @@ def test_staff_logged_in_issue_as_staff(client, center, receptionist, service, f
 def test_staff_of_another_center_may_not_use_the_kiosk(client, center, other_staff, service):
     client.force_login(other_staff)
     assert client.get("/kiosk/hanh-phuc/").status_code == 403
+
+
+def test_the_start_screen_says_when_a_service_cannot_issue_now(
+    client, center, kiosk, service, counter
+):
+    """Outside the hours each service says why on the start screen, greyed and not a link;
+    a service with hours of its own that are open still offers its button."""
+    make_service(
+        center, "dat-dai", [counter], name="Đất đai", issue_from=time(18, 0), issue_until=time(20)
+    )
+    _paired(client, kiosk[1])
+    with time_machine.travel(at(18, 30), tick=True):
+        body = client.get("/kiosk/hanh-phuc/").content.decode()
+    assert 'href="/kiosk/hanh-phuc/ho-tich/"' not in body
+    assert 'aria-disabled="true" data-service="ho-tich"' in body
+    assert "Ngoài giờ phát số. Giờ làm việc hôm nay: 07:30–11:30, 13:30–17:30." in body
+    assert 'href="/kiosk/hanh-phuc/dat-dai/"' in body
+    with time_machine.travel(at(9, 0, day=28), tick=True):  # a Saturday
+        body = client.get("/kiosk/hanh-phuc/", headers={"HX-Request": "true"}).content.decode()
+    assert body.count("Hôm nay trung tâm không làm việc.") == 2
+    with time_machine.travel(at(9), tick=True):
+        body = client.get("/kiosk/hanh-phuc/").content.decode()
+    assert 'href="/kiosk/hanh-phuc/ho-tich/"' in body
+    assert 'aria-disabled="true" data-service="dat-dai"' in body
+    assert "Dịch vụ này phát số từ 18:00 đến 20:00." in body
 
 
 def test_refusals_are_shown_big_and_issue_nothing(client, center, kiosk, service):

@@ -142,6 +142,23 @@ def _issuing_check(service: QueueService, calendar: WorkingCalendar, local_now: 
         )
 
 
+def issuing_refusals(
+    *, center: Center, service_list: list[QueueService], now: datetime | None = None
+) -> dict[int, str]:
+    """Why each of the services cannot issue a number now (service id → the message
+    :func:`ticket_issue` would refuse with: a day off, outside the hours), for the kiosk's
+    start screen; services that can issue are not in it."""
+    calendar = queue_settings(center).calendar
+    local_now = _local_now(center, now)
+    refusals = {}
+    for service in service_list:
+        try:
+            _issuing_check(service, calendar, local_now)
+        except Conflict as refusal:
+            refusals[service.pk] = refusal.message
+    return refusals
+
+
 def ticket_issue(
     *,
     issuer: Issuer,

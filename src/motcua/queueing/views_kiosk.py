@@ -127,7 +127,15 @@ def kiosk_home(request: HttpRequest, center: str) -> HttpResponse:
     center_obj = _kiosk_center(center)
     if _issuer(request, center_obj) is None:
         return _unpaired(request, center_obj)
-    context = {"center": center_obj, "rows": selectors.service_list(center_obj)}
+    rows = selectors.service_list(center_obj)
+    # Outside the hours (or on a day off) a service says so on this screen already, not only
+    # after the citizen has chosen it.
+    refusals = services.issuing_refusals(
+        center=center_obj, service_list=[row["service"] for row in rows]
+    )
+    for row in rows:
+        row["closed"] = refusals.get(row["service"].pk, "")
+    context = {"center": center_obj, "rows": rows}
     # htmx refreshes the counts now and then (the start screen stays up all day).
     partial = request.headers.get("HX-Request") == "true"
     template = "queueing/kiosk_services.html" if partial else "queueing/kiosk.html"
