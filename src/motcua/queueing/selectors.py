@@ -156,6 +156,13 @@ def estimated_wait_minutes(
 
 
 def policy_for(center: Center) -> QueuePolicy:
+    """The center's queue policy read now, or the defaults when it has none (nothing written).
+
+    There are three ways to the policy, each for its caller: this one for pages and for
+    long-lived holders of a center object (a websocket consumer's center carries an old
+    ``settings_tag``); ``cache.queue_settings(center).policy`` for the hot paths of a request
+    (a per-process copy, never to be changed); ``services.queue_policy`` to change it (a row
+    of its own, created when missing)."""
     return QueuePolicy.objects.filter(center=center).first() or QueuePolicy(center=center)
 
 

@@ -55,6 +55,8 @@ NOTIFY_WHEN_AHEAD = 3
 
 
 def queue_policy(center: Center) -> QueuePolicy:
+    """The center's queue policy as a row of its own, created when missing: the one to change
+    (readers: ``selectors.policy_for``, or ``queue_settings`` on a request's hot path)."""
     policy, _created = QueuePolicy.objects.get_or_create(center=center)
     return policy
 
