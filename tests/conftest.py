@@ -21,6 +21,16 @@ def _login_lockout_reset():
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_fresh():
+    """Each test counts its requests against the rate limits from zero: the counts live in the
+    cache (Redis in the PostgreSQL pass), which outlives the test run, and a second run within
+    the hour (CI twice in a row) would otherwise start over the limits of the first."""
+    from motcua.ratelimit import rate_limit_reset
+
+    rate_limit_reset()
+
+
+@pytest.fixture(autouse=True)
 def _process_caches_forget():
     """Each test starts with no per-process copies of settings or service times (on SQLite a
     rolled-back test's primary keys are given again to the next test's rows)."""

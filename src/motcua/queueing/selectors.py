@@ -41,11 +41,7 @@ def line_counts(service: QueueService, ticket: Ticket | None = None) -> tuple[in
     Written in SQL rather than with the ORM: it runs for every ticket issued and for every
     phone refreshed, and building the two ORM queries it replaces cost more than running them
     (docs/performance.md)."""
-    qn = connection.ops.quote_name
-    tickets = qn(Ticket._meta.db_table)
-    through = qn(QueueService.counters.through._meta.db_table)
-    counters = qn(Counter._meta.db_table)
-    states = qn(CounterState._meta.db_table)
+    tickets = connection.ops.quote_name(Ticket._meta.db_table)
     dt = connection.ops.adapt_datetimefield_value
     day = ticket.day if ticket is not None else today(service.center)
     params: list = []
@@ -73,16 +69,11 @@ def line_counts(service: QueueService, ticket: Ticket | None = None) -> tuple[in
         )
     else:
         ahead = "0"
-    # (The center, day and status of the busy check let it use ticket_queue_idx: a counter's
-    # own tickets over the year are many.)
+    columns, joins = _counter_parts(center="%s")
     params += [service.center_id, connection.ops.adapt_datefield_value(day), *Status.AT_COUNTER]
     params += [service.pk, True, CounterState.Status.OPEN]
     sql = (
-        f"SELECT {ahead}, COUNT(c.id), COUNT(CASE WHEN EXISTS (SELECT 1 FROM {tickets} b "  # noqa: S608
-        f"WHERE b.center_id = %s AND b.day = %s AND b.status IN (%s, %s) "
-        f"AND b.counter_id = c.id) THEN 1 END) "
-        f"FROM {through} qc JOIN {counters} c ON c.id = qc.counter_id "
-        f"JOIN {states} s ON s.counter_id = c.id "
+        f"SELECT {ahead}, {columns} {joins} "  # noqa: S608
         f"WHERE qc.queueservice_id = %s AND c.is_active = %s AND s.status = %s"
     )
     with connection.cursor() as cursor:
@@ -274,18 +265,35 @@ def waiting_states(center: Center, policy: QueuePolicy | None = None) -> dict[st
     return states
 
 
+def _counter_parts(*, center: str) -> tuple[str, str]:
+    """The counter part shared by ``line_counts`` and ``_counters_by_service``: the columns
+    (the open counters, how many of them have a ticket at the counter; parameters: the day and
+    the two at-counter statuses, after ``center``'s when it is a placeholder) and the joins
+    from a service's counters to their states (``qc``, ``c``, ``s``). The center, day and
+    status of the busy check let it use ticket_queue_idx: a counter's own tickets over the
+    year are many."""
+    qn = connection.ops.quote_name
+    columns = (
+        f"COUNT(c.id), COUNT(CASE WHEN EXISTS (SELECT 1 FROM {qn(Ticket._meta.db_table)} b "  # noqa: S608
+        f"WHERE b.center_id = {center} AND b.day = %s AND b.status IN (%s, %s) "
+        f"AND b.counter_id = c.id) THEN 1 END)"
+    )
+    joins = (
+        f"FROM {qn(QueueService.counters.through._meta.db_table)} qc "
+        f"JOIN {qn(Counter._meta.db_table)} c ON c.id = qc.counter_id "
+        f"JOIN {qn(CounterState._meta.db_table)} s ON s.counter_id = c.id"
+    )
+    return columns, joins
+
+
 def _counters_by_service(center: Center, day) -> dict[int, tuple[int, int]]:
     """For each service of the center: (its open counters, how many have a ticket at the
     counter on ``day``) — ``line_counts``'s counter part, for every service in one query."""
-    qn = connection.ops.quote_name
+    columns, joins = _counter_parts(center="q.center_id")
     sql = (
-        f"SELECT qc.queueservice_id, COUNT(c.id), COUNT(CASE WHEN EXISTS (SELECT 1 FROM "  # noqa: S608
-        f"{qn(Ticket._meta.db_table)} b WHERE b.center_id = q.center_id AND b.day = %s "
-        f"AND b.status IN (%s, %s) AND b.counter_id = c.id) THEN 1 END) "
-        f"FROM {qn(QueueService.counters.through._meta.db_table)} qc "
-        f"JOIN {qn(QueueService._meta.db_table)} q ON q.id = qc.queueservice_id "
-        f"JOIN {qn(Counter._meta.db_table)} c ON c.id = qc.counter_id "
-        f"JOIN {qn(CounterState._meta.db_table)} s ON s.counter_id = c.id "
+        f"SELECT qc.queueservice_id, {columns} {joins} "  # noqa: S608
+        f"JOIN {connection.ops.quote_name(QueueService._meta.db_table)} q "
+        f"ON q.id = qc.queueservice_id "
         f"WHERE q.center_id = %s AND c.is_active = %s AND s.status = %s "
         f"GROUP BY qc.queueservice_id"
     )
