@@ -29,6 +29,9 @@ pytestmark = [
 ]
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+# A call shown this soon came over the websocket: the display resyncs every 10 s, it polls
+# every 5 s only while its socket is down, and the phone polls every 10 s.
+WS_WITHIN_MS = 3000
 
 
 @pytest.fixture(autouse=True)
@@ -159,9 +162,14 @@ def test_call_shows_on_the_display_speaks_and_reaches_the_phone(
         started = time.monotonic()
         called = call_next(page, token, hall[3])
         report(record_property, "call-next HTTP request", started)
-        expect(tile.locator(".tile__number")).to_have_text("1001", timeout=1000)
+        # Within WS_WITHIN_MS: sooner than the display's 10 s resync and the phone's polling,
+        # so it came over the websocket. How fast is measured in bench/, not here (1 s was
+        # missed once in CI with other test runs loading the machine).
+        expect(tile.locator(".tile__number")).to_have_text("1001", timeout=WS_WITHIN_MS)
         report(record_property, "websocket: call to screen", started)
-        expect(phone.locator("#ticket-banner")).to_have_text("Mời đến quầy số 3", timeout=1000)
+        expect(phone.locator("#ticket-banner")).to_have_text(
+            "Mời đến quầy số 3", timeout=WS_WITHIN_MS
+        )
         report(record_property, "websocket: call to phone banner", started)
         assert called["display"] == "1001"
         expect(page.locator("#now-number")).to_have_text("1001")
@@ -284,7 +292,9 @@ def test_display_polls_while_the_websocket_is_down_and_reconnects(page, center, 
     page.wait_for_function("window.motcuaDisplay.connected === true", timeout=15_000)
     expect(page.locator("#link")).to_have_text("Trực tiếp")
     call_next(page, token, hall[2])
-    expect(page.locator('.tile[data-counter="2"] .tile__number')).to_have_text("1002", timeout=1000)
+    expect(page.locator('.tile[data-counter="2"] .tile__number')).to_have_text(
+        "1002", timeout=WS_WITHIN_MS
+    )
     page.wait_for_function("window.motcuaDisplay.played.length >= 2")
     assert page.evaluate("window.motcuaDisplay.played") == [
         f"/voice/call/{center.code}/1001/1/vi.wav",
