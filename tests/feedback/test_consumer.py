@@ -13,11 +13,9 @@ import asyncio
 import json
 
 import pytest
-from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.core import signing
 
-from motcua.conf.asgi import application
 from motcua.feedback.consumers import CLOSE_FORBIDDEN
 from motcua.organization import identity
 from motcua.organization.models import DeviceToken
@@ -25,6 +23,7 @@ from motcua.organization.services import device_token_create, device_token_revok
 from motcua.queueing import services as queue
 from tests.factories import CounterFactory
 from tests.feedback.conftest import serve, working_now
+from tests.websockets import CookieSocket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -38,23 +37,8 @@ def run(coroutine):
     return asyncio.run(asyncio.wait_for(coroutine, 20))
 
 
-class Socket(ApplicationCommunicator):
-    """A websocket client of the ASGI application, with the browser's cookies."""
-
-    def __init__(self, path: str, cookie: str = "", origin: str = "http://testserver") -> None:
-        headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
-        if cookie:
-            headers.append((b"cookie", cookie.encode()))
-        super().__init__(
-            application,
-            {
-                "type": "websocket",
-                "path": path,
-                "query_string": b"",
-                "headers": headers,
-                "subprotocols": [],
-            },
-        )
+class Socket(CookieSocket):
+    """The shared client, with the handshake and the JSON reading these tests use."""
 
     async def handshake(self, timeout: float = 3) -> tuple[bool, int | None]:
         """(accepted, close code if it was then closed at once)."""

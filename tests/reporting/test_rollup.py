@@ -139,15 +139,8 @@ def _periods() -> list[Period]:
 
 
 def _assert_same(world, monkeypatch, periods=None) -> None:
-    now = timezone.now()
     for period in periods or _periods():
-        kwargs = {
-            "center_ids": _ids(world),
-            "start": period.start,
-            "end": period.end,
-            "now": now,
-            "tz": HCM,
-        }
+        kwargs = _kw(world, period)
         assert figures.summary(**kwargs) == _live(monkeypatch, **kwargs), period
 
 

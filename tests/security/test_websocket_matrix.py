@@ -18,10 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from asgiref.testing import ApplicationCommunicator
 from django.test import Client
 
-from motcua.conf.asgi import application
 from motcua.organization.identity import DEVICE_COOKIE, device_cookie_value
 from motcua.realtime.routing import websocket_urlpatterns
 from tests.security.test_authorization_matrix import (
@@ -32,6 +30,7 @@ from tests.security.test_authorization_matrix import (
     TABLET,
 )
 from tests.security.world import Side, World, build_world
+from tests.websockets import CookieSocket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -70,23 +69,6 @@ WS_MATRIX: dict[str, WsAccess] = {
 }
 
 
-class Socket(ApplicationCommunicator):
-    def __init__(self, path: str, cookie: str) -> None:
-        headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-        if cookie:
-            headers.append((b"cookie", cookie.encode()))
-        super().__init__(
-            application,
-            {
-                "type": "websocket",
-                "path": path,
-                "query_string": b"",
-                "headers": headers,
-                "subprotocols": [],
-            },
-        )
-
-
 def cookie_for(world: World, identity: str) -> str:
     """Staff by their session, paired devices by their device cookie (as their browsers)."""
     if identity in STAFF:
@@ -100,7 +82,7 @@ def cookie_for(world: World, identity: str) -> str:
 
 async def open_socket(path: str, cookie: str, hello: str | None) -> tuple[str, object]:
     """("allow" | "deny", what was seen)."""
-    socket = Socket(path, cookie)
+    socket = CookieSocket(path, cookie)
     await socket.send_input({"type": "websocket.connect"})
     first = await socket.receive_output(5)
     if first["type"] != "websocket.accept":

@@ -10,6 +10,7 @@ never get the same ticket.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,10 +77,11 @@ def _local_now(center: Center, now: datetime | None) -> datetime:
     return center_now(center=center, now=now)
 
 
-def _event(
+def _event_row(
     ticket: Ticket, action: str, before: str, *, at: datetime, counter=None, official=None, note=""
-) -> None:
-    TicketEvent.objects.create(
+) -> TicketEvent:
+    """The (unsaved) event of a ticket's change: the officer only when one is logged in."""
+    return TicketEvent(
         ticket=ticket,
         action=action,
         from_status=before,
@@ -88,6 +90,14 @@ def _event(
         counter=counter,
         official=official if official is not None and official.is_authenticated else None,
         note=note[:300],
+    )
+
+
+def _event(
+    ticket: Ticket, action: str, before: str, *, at: datetime, counter=None, official=None, note=""
+) -> None:
+    _event_row(ticket, action, before, at=at, counter=counter, official=official, note=note).save(
+        force_insert=True
     )
 
 
@@ -242,17 +252,7 @@ def ticket_issue(
             status=Status.WAITING,
             issued_at=local_now,
         )
-        official = issuer.user
-        _ticket_insert(
-            ticket,
-            TicketEvent(
-                action="issue",
-                from_status="",
-                to_status=ticket.status,
-                at=local_now,
-                official=official if official is not None and official.is_authenticated else None,
-            ),
-        )
+        _ticket_insert(ticket, _event_row(ticket, "issue", "", at=local_now, official=issuer.user))
         events.queue_changed(center)
     return ticket
 
@@ -281,35 +281,31 @@ def _ticket_insert(ticket: Ticket, event: TicketEvent) -> None:
     event.ticket = ticket
 
 
-_TICKET_INSERT: tuple[str, list, list] | None = None
-
-
+@functools.cache
 def _ticket_insert_sql() -> tuple[str, list, list]:
-    global _TICKET_INSERT  # noqa: PLW0603 - built once per process
-    if _TICKET_INSERT is None:
-        quote = connection.ops.quote_name
+    """The statement and the fields whose values it takes, built once per process."""
+    quote = connection.ops.quote_name
 
-        def column(field: Any) -> str:
-            return quote(str(field.column))
+    def column(field: Any) -> str:
+        return quote(str(field.column))
 
-        ticket_fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
-        link = TicketEvent._meta.get_field("ticket")
-        event_fields = [
-            f for f in TicketEvent._meta.concrete_fields if not f.primary_key and f is not link
-        ]
-        ticket_pk = column(Ticket._meta.pk)
-        _TICKET_INSERT = (
-            f"WITH t AS (INSERT INTO {quote(Ticket._meta.db_table)} "  # noqa: S608 - model names
-            f"({', '.join(column(f) for f in ticket_fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(ticket_fields))}) RETURNING {ticket_pk}) "
-            f"INSERT INTO {quote(TicketEvent._meta.db_table)} "
-            f"({column(link)}, {', '.join(column(f) for f in event_fields)}) "
-            f"SELECT t.{ticket_pk}, {', '.join(['%s'] * len(event_fields))} FROM t "
-            f"RETURNING {column(link)}, {column(TicketEvent._meta.pk)}",
-            ticket_fields,
-            event_fields,
-        )
-    return _TICKET_INSERT
+    ticket_fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
+    link = TicketEvent._meta.get_field("ticket")
+    event_fields = [
+        f for f in TicketEvent._meta.concrete_fields if not f.primary_key and f is not link
+    ]
+    ticket_pk = column(Ticket._meta.pk)
+    return (
+        f"WITH t AS (INSERT INTO {quote(Ticket._meta.db_table)} "  # noqa: S608 - model names
+        f"({', '.join(column(f) for f in ticket_fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(ticket_fields))}) RETURNING {ticket_pk}) "
+        f"INSERT INTO {quote(TicketEvent._meta.db_table)} "
+        f"({column(link)}, {', '.join(column(f) for f in event_fields)}) "
+        f"SELECT t.{ticket_pk}, {', '.join(['%s'] * len(event_fields))} FROM t "
+        f"RETURNING {column(link)}, {column(TicketEvent._meta.pk)}",
+        ticket_fields,
+        event_fields,
+    )
 
 
 def _next_number(service: QueueService, day) -> tuple[int, int]:

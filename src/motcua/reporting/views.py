@@ -174,15 +174,16 @@ def today_figures(scope: Scope, now: datetime) -> dict[str, Any]:
 
     today = now.astimezone(scope.tz).date()
     day = Period(today, today, scope.tz)
+    share = figures.rolled_share(center_ids=scope.center_ids, start=day.start, end=day.end)
     queue = figures.queue_summary(
-        center_ids=scope.center_ids, start=day.start, end=day.end, tz=scope.tz
+        center_ids=scope.center_ids, start=day.start, end=day.end, tz=scope.tz, share=share
     )
     waiting = Ticket.objects.filter(
         center_id__in=scope.center_ids, day=today, status=TicketStatus.WAITING
     )
     oldest = waiting.order_by("issued_at").values_list("issued_at", flat=True).first()
     dossiers = figures.dossier_figures(
-        center_ids=scope.center_ids, start=day.start, end=day.end, now=now
+        center_ids=scope.center_ids, start=day.start, end=day.end, now=now, share=share
     )
     return {
         "day": today,

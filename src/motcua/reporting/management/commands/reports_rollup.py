@@ -22,13 +22,12 @@ class Command(BaseCommand):
             return
         ids = None
         if center:
-            ids = list(Center.objects.filter(code__in=center).values_list("pk", flat=True))
-            unknown = sorted(
-                set(center) - set(Center.objects.filter(pk__in=ids).values_list("code", flat=True))
-            )
+            found = dict(Center.objects.filter(code__in=center).values_list("code", "pk"))
+            unknown = sorted(set(center) - set(found))
             if unknown:
                 self.stderr.write(f"unknown center code(s): {', '.join(unknown)}")
                 raise SystemExit(2)
+            ids = list(found.values())
         began = time.monotonic()
         count = rollup.refresh(center_ids=ids)
         self.stdout.write(f"rolled up {count} center(s) in {time.monotonic() - began:.1f} s")
