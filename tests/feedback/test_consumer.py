@@ -23,7 +23,7 @@ from motcua.organization.services import device_token_create, device_token_revok
 from motcua.queueing import services as queue
 from tests.factories import CounterFactory
 from tests.feedback.conftest import serve, working_now
-from tests.websockets import CookieSocket
+from tests.ws_client import CookieSocket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

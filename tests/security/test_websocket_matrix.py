@@ -30,7 +30,7 @@ from tests.security.test_authorization_matrix import (
     TABLET,
 )
 from tests.security.world import Side, World, build_world
-from tests.websockets import CookieSocket
+from tests.ws_client import CookieSocket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
