@@ -129,6 +129,7 @@ class Bench:
             ).fetchone()
             if exists and self.args.reuse:
                 print(f"reusing database {self.db_name}")
+                self.run("migrate", "-v", "0")  # a database made by an older checkout
                 return
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.db_name}"')

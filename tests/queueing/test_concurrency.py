@@ -295,7 +295,7 @@ def test_the_remote_limit_holds_under_simultaneous_requests(center, service, mon
     policy = services.queue_policy(center)
     policy.remote_enabled = True
     policy.save()
-    hold_at(monkeypatch, "_next_number", threading.Barrier(2, timeout=3))
+    hold_at(monkeypatch, "_issue_row", threading.Barrier(2, timeout=3))
 
     def take():
         return services.ticket_issue(

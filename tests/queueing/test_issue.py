@@ -4,9 +4,10 @@ nothing behind."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
+import time_machine
 
 from motcua.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from motcua.organization.services import device_token_create
@@ -57,6 +58,18 @@ def test_display_with_a_prefix_has_three_digits_at_least(center):
 
     assert [issue(center, "dat-dai").display for _ in range(3)] == ["A001", "A002", "A003"]
     assert [issue(center, "xay-dung").display for _ in range(3)] == ["XD998", "XD999", "XD1000"]
+
+
+@pytest.mark.parametrize("prefix", ["", "A", "XD"])
+@pytest.mark.parametrize("number", [0, 1, 9, 10, 99, 100, 999, 1000, 12345])
+def test_the_stored_display_is_format_number(center, prefix, number):
+    """On PostgreSQL the display is written by the issuing statement itself (in SQL): it must
+    be what ``QueueService.format_number`` says, at every width."""
+    service = make_service(center, "so", prefix=prefix, number_start=number, number_end=number + 1)
+    ticket = issue(center, "so")
+
+    assert ticket.display == service.format_number(number)
+    assert Ticket.objects.get(pk=ticket.pk).display == service.format_number(number)
 
 
 def test_format_number():
@@ -126,6 +139,42 @@ def test_daily_cap(center):
     assert refused.value.code == "daily_cap_reached"
     assert Ticket.objects.filter(service=capped).count() == 2
     assert TicketSequence.objects.get(service=capped).issued == 2
+
+
+def test_a_cap_of_zero_refuses_the_days_first_ticket(center):
+    make_service(center, "dong", daily_cap=0)
+
+    with pytest.raises(Conflict) as refused:
+        issue(center, "dong")
+
+    assert refused.value.code == "daily_cap_reached"
+    assert not TicketSequence.objects.exists()
+    assert not Ticket.objects.exists()
+
+
+def test_a_ticket_is_never_issued_earlier_than_the_one_before(center, service):
+    """Two processes' clocks may differ: a ticket issued by one whose clock is behind still
+    gets a time no earlier than the service's ticket before it, so the queue, called in order
+    of issue time, stays in order of number."""
+    with time_machine.travel(at(9, 0), tick=False):
+        first = issue(center, now=None)
+    with time_machine.travel(
+        at(9, 0) - timedelta(seconds=2), tick=False
+    ):  # a clock two seconds behind
+        second = issue(center, now=None)
+    with time_machine.travel(at(9, 0) + timedelta(seconds=5), tick=False):
+        third = issue(center, now=None)
+
+    assert [t.number for t in (first, second, third)] == [1001, 1002, 1003]
+    assert first.issued_at == second.issued_at == at(9, 0)
+    assert third.issued_at == at(9, 0) + timedelta(seconds=5)
+    stored = Ticket.objects.get(pk=second.pk)
+    assert stored.issued_at == at(9, 0)
+    assert TicketEvent.objects.get(ticket=second).at == at(9, 0)
+    assert second.issued_at.utcoffset() == at(9, 0).utcoffset()  # in the center's zone
+    assert TicketSequence.objects.get(service=service).last_issued_at == at(9, 0) + timedelta(
+        seconds=5
+    )
 
 
 # --- Hours and days -----------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def device_token_authenticate(
     if device is not None and purposes is not None and device.purpose not in set(purposes):
         device = None
     if device is not None:
-        _touch(DeviceToken.objects.filter(pk=device.pk), device.last_used_at)
+        _touch(DeviceToken, device.pk, device.last_used_at)
     return device
 
 
@@ -160,7 +160,7 @@ def api_token_authenticate(*, raw: str) -> User | None:
     token = next(iter(rows), None)
     if token is None:
         return None
-    _touch(ApiToken.objects.filter(pk=token.pk), token.last_used_at)
+    _touch(ApiToken, token.pk, token.last_used_at)
     return token.user
 
 
@@ -169,12 +169,13 @@ def api_token_authenticate(*, raw: str) -> User | None:
 TOUCH_EVERY = timedelta(minutes=5)
 
 
-def _touch(rows: QuerySet, last_used_at: datetime | None) -> None:
+def _touch(model: type[DeviceToken | ApiToken], pk: int, last_used_at: datetime | None) -> None:
     """Write "last used" when the row just read is older than ``TOUCH_EVERY`` (a kiosk issuing
-    tickets all day writes it once every five minutes, not once a ticket)."""
+    tickets all day writes it once every five minutes, not once a ticket; the query is not
+    even built the other times)."""
     now = timezone.now()
     if last_used_at is not None and last_used_at >= now - TOUCH_EVERY:
         return
-    rows.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOUCH_EVERY)).update(
-        last_used_at=now
-    )
+    model.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOUCH_EVERY), pk=pk
+    ).update(last_used_at=now)

@@ -132,6 +132,9 @@ class TicketSequence(models.Model):
     day = models.DateField()
     last_number = models.PositiveIntegerField(default=0)
     issued = models.PositiveIntegerField(default=0)
+    # The time of the last ticket issued: a ticket is never issued "earlier" than the one
+    # before it (queueing.services._issue_row), whatever the clocks of the processes say.
+    last_issued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -1,8 +1,9 @@
 """Writes of the queue: issuing tickets, calling them to counters, and every counter action.
 
 Every change runs in one transaction that appends a :class:`TicketEvent`, and pushes to screens
-only after commit. Numbers come from a per-service-per-day sequence row bumped with an atomic
-``F()`` update; a call claims its ticket with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL
+only after commit. Numbers come from a per-service-per-day sequence row bumped under its row
+lock (on PostgreSQL an issue is a single statement: the bump, the ticket and its event;
+``_issue_sql``); a call claims its ticket with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL
 (SQLite serialises writers: its transactions take the write lock at ``BEGIN``). So 50 tickets
 issued at once get 50 distinct consecutive numbers, and two counters calling at the same instant
 never get the same ticket.
@@ -212,8 +213,26 @@ def ticket_issue(
         if not VIETNAMESE_PHONE.match(phone):
             raise InvalidInput(_("Cần số điện thoại hợp lệ để lấy số từ xa."), code="invalid_phone")
     day = local_now.date()
-    with transaction.atomic():
-        if issuer.source == Ticket.Source.REMOTE:
+    ticket = Ticket(
+        center=center,
+        service=service,
+        issued_service=service,
+        day=day,
+        token=secrets.token_urlsafe(12),
+        priority_group=group,
+        appointment_code=(appointment_code or "")[:32],
+        appointment_at=appointment_at,
+        source=issuer.source,
+        phone=phone if issuer.source == Ticket.Source.REMOTE else "",
+        status=Status.WAITING,
+    )
+    # A given moment is kept; otherwise the time is taken under the number's lock.
+    given = local_now if now is not None else None
+    event = _event_row(ticket, "issue", "", at=local_now, official=issuer.user)
+    # A booked appointment is honoured even when walk-ins have used the day's cap.
+    cap = service.daily_cap if appointment_at is None else None
+    if issuer.source == Ticket.Source.REMOTE:
+        with transaction.atomic():
             # One remote issue at a time per center, so the per-phone count cannot be raced.
             QueuePolicy.objects.select_for_update().filter(pk=policy.pk).first()
             taken = Ticket.objects.filter(
@@ -225,117 +244,217 @@ def ticket_issue(
                     % {"n": policy.remote_per_phone_per_day},
                     code="remote_limit",
                 )
-        number, issued = _next_number(service, day)
-        if now is None:
-            # Taken under the number's lock: a higher number is never issued "earlier".
-            local_now = _local_now(center, None)
-        if number > service.number_end:
-            raise Conflict(_("Dịch vụ này đã hết số trong ngày."), code="range_used_up")
-        # A booked appointment is honoured even when walk-ins have used the day's cap.
-        if service.daily_cap is not None and issued > service.daily_cap and appointment_at is None:
-            raise Conflict(
-                _("Dịch vụ này đã phát đủ số phiếu trong ngày."), code="daily_cap_reached"
-            )
-        ticket = Ticket(
-            center=center,
-            service=service,
-            issued_service=service,
-            day=day,
-            number=number,
-            display=service.format_number(number),
-            token=secrets.token_urlsafe(12),
-            priority_group=group,
-            appointment_code=(appointment_code or "")[:32],
-            appointment_at=appointment_at,
-            source=issuer.source,
-            phone=phone if issuer.source == Ticket.Source.REMOTE else "",
-            status=Status.WAITING,
-            issued_at=local_now,
-        )
-        _ticket_insert(ticket, _event_row(ticket, "issue", "", at=local_now, official=issuer.user))
-        events.queue_changed(center)
+            _issue_row(ticket, event, cap=cap, given=given)
+    else:
+        _issue_row(ticket, event, cap=cap, given=given)
+    events.queue_changed(center)
     return ticket
 
 
-def _ticket_insert(ticket: Ticket, event: TicketEvent) -> None:
-    """Insert a new ticket and its first event. On PostgreSQL in one statement built once per
-    process (``WITH t AS (INSERT … RETURNING id) INSERT …``): one round trip, and none of the
-    ORM's compiling of two inserts per ticket (docs/performance.md). Elsewhere (SQLite has no
-    data-modifying WITH) through the ORM. Either way the instances end as ``save()`` leaves
-    them."""
-    if connection.vendor != "postgresql":
+def _issue_row(
+    ticket: Ticket, event: TicketEvent, *, cap: int | None, given: datetime | None
+) -> None:
+    """Take the next number of the ticket's service for its day and store the ticket and its
+    first event, or refuse (range used up, daily ``cap`` reached) having used no number.
+
+    The ticket's time, unless ``given``, is this process's
+    clock, but never earlier than the service's ticket before it (the day's row keeps its
+    time): a higher number is never issued "earlier", and the queue is called in order of
+    issue, whichever process issued each ticket.
+
+    On PostgreSQL this is one statement (:func:`_issue_sql`): no transaction of its own, so
+    the number's row is locked only while the statement runs, and one round trip where a
+    transaction of the bump, the inserts and the commit took four (docs/performance.md).
+    Elsewhere (SQLite, whose transactions take the write lock at ``BEGIN``) the ORM's steps
+    in a transaction."""
+    service = ticket.service
+    if connection.vendor == "postgresql":
+        for _attempt in range(3):
+            if _issue_statement(ticket, event, cap=cap, given=given):
+                return
+            # Refused by the statement: say why from the day's row as it stands now.
+            row = (
+                TicketSequence.objects.filter(service=service, day=ticket.day)
+                .values_list("last_number", "issued")
+                .first()
+            )
+            number, issued = (row[0] + 1, row[1] + 1) if row else (service.number_start, 1)
+            _number_check(service, number, issued, cap)
+        # The row allowed a number each time it was read, but the statement refused it: the
+        # service's range or cap changed in between three times running.
+        raise Conflict(_("Không lấy được số, xin thử lại."), code="number_busy")
+    with transaction.atomic():
+        previous = (
+            TicketSequence.objects.filter(service=service, day=ticket.day)
+            .values_list("last_issued_at", flat=True)
+            .first()
+        )
+        latest = _local_now(ticket.center, max(filter(None, (previous, given or timezone.now()))))
+        ticket.issued_at = given or latest
+        number, issued = _next_number(service, ticket.day, latest)
+        _number_check(service, number, issued, cap)
+        ticket.number = number
+        ticket.display = service.format_number(number)
         ticket.save(force_insert=True)
         event.ticket = ticket
+        event.at = ticket.issued_at
         event.save(force_insert=True)
-        return
-    sql, ticket_fields, event_fields = _ticket_insert_sql()
-    params = [f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in ticket_fields]
-    params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+
+
+def _number_check(service: QueueService, number: int, issued: int, cap: int | None) -> None:
+    """Refuse the ``number`` that would be the day's ``issued``-th ticket of the service."""
+    if number > service.number_end:
+        raise Conflict(_("Dịch vụ này đã hết số trong ngày."), code="range_used_up")
+    if cap is not None and issued > cap:
+        raise Conflict(_("Dịch vụ này đã phát đủ số phiếu trong ngày."), code="daily_cap_reached")
+
+
+def _issue_statement(
+    ticket: Ticket, event: TicketEvent, *, cap: int | None, given: datetime | None
+) -> bool:
+    """Run :func:`_issue_sql` for the ticket; False when it refused the number (and changed
+    nothing). On success the instances end as ``save()`` leaves them."""
+    sql, ticket_fields, event_fields = _issue_sql()
+    service = ticket.service
+    params: dict[str, Any] = {
+        "service": service.pk,
+        "day": connection.ops.adapt_datefield_value(ticket.day),
+        "start": service.number_start,
+        "end": service.number_end,
+        "cap": cap,
+        "prefix": service.prefix,
+        "at": connection.ops.adapt_datetimefield_value(given or timezone.now()),
+        "given": given is not None,
+    }
+    for prefix, instance, fields in (("t", ticket, ticket_fields), ("e", event, event_fields)):
+        for f in fields:
+            params[f"{prefix}_{f.attname}"] = f.get_db_prep_save(
+                f.pre_save(instance, True), connection
+            )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ticket_id, event_id = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    ticket_id, ticket.number, ticket.display, issued_at, event_id = row
+    ticket.issued_at = _local_now(ticket.center, issued_at)
+    event.at = ticket.issued_at
+    event.ticket = ticket
     for instance, pk in ((ticket, ticket_id), (event, event_id)):
         instance.pk = pk
         instance._state.adding = False
         instance._state.db = connection.alias
-    event.ticket = ticket
+    return True
 
 
 @functools.cache
-def _ticket_insert_sql() -> tuple[str, list, list]:
-    """The statement and the fields whose values it takes, built once per process."""
+def _issue_sql() -> tuple[str, list, list]:
+    """The issuing statement (PostgreSQL), built once per process from the models' fields:
+
+    1. ``s``: the day's row of the service's numbers, made at ``number_start`` for the day's
+       first ticket or bumped under its row lock; neither when the next number is past
+       ``number_end`` or over the daily cap (then the statement returns no row);
+    2. ``t``: the ticket with that number, its display (``QueueService.format_number``) and
+       its time: the given one, or else ``at`` (this process's clock) but no earlier than the
+       row's ``last_issued_at``, read under its lock;
+    3. ``e``: its "issue" event at the same time.
+
+    Returns the statement and the ticket's and the event's fields whose values it takes
+    (named ``t_<attname>``, ``e_<attname>``)."""
     quote = connection.ops.quote_name
 
     def column(field: Any) -> str:
         return quote(str(field.column))
 
-    ticket_fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
+    computed = {"number", "display", "issued_at"}
+    ticket_fields = [
+        f for f in Ticket._meta.concrete_fields if not f.primary_key and f.name not in computed
+    ]
     link = TicketEvent._meta.get_field("ticket")
     event_fields = [
-        f for f in TicketEvent._meta.concrete_fields if not f.primary_key and f is not link
+        f
+        for f in TicketEvent._meta.concrete_fields
+        if not f.primary_key and f is not link and f.name != "at"
     ]
-    ticket_pk = column(Ticket._meta.pk)
-    return (
-        f"WITH t AS (INSERT INTO {quote(Ticket._meta.db_table)} "  # noqa: S608 - model names
-        f"({', '.join(column(f) for f in ticket_fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(ticket_fields))}) RETURNING {ticket_pk}) "
-        f"INSERT INTO {quote(TicketEvent._meta.db_table)} "
-        f"({column(link)}, {', '.join(column(f) for f in event_fields)}) "
-        f"SELECT t.{ticket_pk}, {', '.join(['%s'] * len(event_fields))} FROM t "
-        f"RETURNING {column(link)}, {column(TicketEvent._meta.pk)}",
-        ticket_fields,
-        event_fields,
+    seq = quote(TicketSequence._meta.db_table)
+    cap = "(%(cap)s::integer IS NULL OR {issued} < %(cap)s::integer)"
+    n = "s.last_number"
+    prefix = "%(prefix)s::text"
+    display = (
+        f"CASE WHEN {prefix} = '' THEN {n}::text "
+        f"WHEN {n} < 100 THEN {prefix} || lpad({n}::text, 3, '0') "
+        f"ELSE {prefix} || {n}::text END"
     )
+    ticket_pk = column(Ticket._meta.pk)
+    number, display_column, issued_at = (
+        column(Ticket._meta.get_field(name)) for name in ("number", "display", "issued_at")
+    )
+    computed_columns = f"{number}, {display_column}, {issued_at}"
+    sql = (
+        f"WITH s AS (INSERT INTO {seq} "  # noqa: S608
+        "(service_id, day, last_number, issued, last_issued_at) "
+        "SELECT %(service)s, %(day)s, %(start)s::integer, 1, %(at)s::timestamptz "
+        f"WHERE %(start)s::integer <= %(end)s::integer AND {cap.format(issued='0')} "
+        f"ON CONFLICT (service_id, day) DO UPDATE SET last_number = {seq}.last_number + 1, "
+        f"issued = {seq}.issued + 1, "
+        f"last_issued_at = GREATEST({seq}.last_issued_at, %(at)s::timestamptz) "
+        f"WHERE {seq}.last_number < %(end)s::integer "
+        f"AND {cap.format(issued=f'{seq}.issued')} RETURNING last_number, last_issued_at), "
+        f"t AS (INSERT INTO {quote(Ticket._meta.db_table)} "
+        f"({computed_columns}, {', '.join(column(f) for f in ticket_fields)}) "
+        f"SELECT {n}, {display}, "
+        "CASE WHEN %(given)s::boolean THEN %(at)s::timestamptz ELSE s.last_issued_at END, "
+        f"{', '.join(f'%(t_{f.attname})s' for f in ticket_fields)} FROM s "
+        f"RETURNING {ticket_pk}, {computed_columns}), "
+        f"e AS (INSERT INTO {quote(TicketEvent._meta.db_table)} "
+        f"({column(link)}, {column(TicketEvent._meta.get_field('at'))}, "
+        f"{', '.join(column(f) for f in event_fields)}) "
+        f"SELECT t.{ticket_pk}, t.{issued_at}, "
+        f"{', '.join(f'%(e_{f.attname})s' for f in event_fields)} FROM t "
+        f"RETURNING {column(TicketEvent._meta.pk)}) "
+        f"SELECT t.{ticket_pk}, t.{number}, t.{display_column}, t.{issued_at}, "
+        f"e.{column(TicketEvent._meta.pk)} "
+        "FROM t, e"
+    )
+    return sql, ticket_fields, event_fields
 
 
-def _next_number(service: QueueService, day) -> tuple[int, int]:
-    """Bump the day's sequence of the service (atomic update under the row lock) and return
-    (number, how many issued today)."""
-    row = _bump(service, day)
+def _next_number(service: QueueService, day, at: datetime) -> tuple[int, int]:
+    """Bump the day's sequence of the service (atomic update under the row lock), noting the
+    ticket's time ``at``, and return (number, how many issued today)."""
+    row = _bump(service, day, at)
     if row is None:
         try:
             with transaction.atomic():
                 TicketSequence.objects.create(
-                    service=service, day=day, last_number=service.number_start, issued=1
+                    service=service,
+                    day=day,
+                    last_number=service.number_start,
+                    issued=1,
+                    last_issued_at=at,
                 )
             return service.number_start, 1
         except IntegrityError:
             # Another transaction created the day's row first: bump it like everyone else.
-            row = _bump(service, day)
+            row = _bump(service, day, at)
     if row is None:
         raise RuntimeError("the day's ticket sequence row vanished")
     return row
 
 
-def _bump(service: QueueService, day) -> tuple[int, int] | None:
-    """One statement: bump the row and read it back (PostgreSQL and SQLite ≥ 3.35 both have
-    ``UPDATE … RETURNING``)."""
+def _bump(service: QueueService, day, at: datetime) -> tuple[int, int] | None:
+    """One statement: bump the row and read it back (``UPDATE … RETURNING``, SQLite ≥ 3.35)."""
     table = connection.ops.quote_name(TicketSequence._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last_number = last_number + 1, issued = issued + 1 "  # noqa: S608
-            "WHERE service_id = %s AND day = %s RETURNING last_number, issued",
-            [service.pk, connection.ops.adapt_datefield_value(day)],
+            f"UPDATE {table} SET last_number = last_number + 1, issued = issued + 1, "  # noqa: S608
+            "last_issued_at = %s WHERE service_id = %s AND day = %s "
+            "RETURNING last_number, issued",
+            [
+                connection.ops.adapt_datetimefield_value(at),
+                service.pk,
+                connection.ops.adapt_datefield_value(day),
+            ],
         )
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None
