@@ -391,42 +391,39 @@ class Bench:
         stop_at = time.perf_counter() + self.args.seconds
 
         def worker(i: int) -> None:
-            with psycopg.connect(self.db_url) as conn:
+            with psycopg.connect(self.db_url, autocommit=True) as conn:
                 n = i
                 while time.perf_counter() < stop_at:
                     service_id, center_id = services[n % len(services)]
                     n += 32
                     began = time.perf_counter()
-                    with conn.transaction():
-                        number = conn.execute(
-                            "INSERT INTO queueing_ticketsequence (service_id, day, last_number, "
-                            "issued) VALUES (%s, %s, 1, 1) ON CONFLICT (service_id, day) DO "
-                            "UPDATE SET last_number = queueing_ticketsequence.last_number + 1, "
-                            "issued = queueing_ticketsequence.issued + 1 RETURNING last_number",
-                            [service_id, day],
-                        ).fetchone()[0]
-                        now = datetime.now(HCM)
-                        ticket_id = conn.execute(
-                            "INSERT INTO queueing_ticket (center_id, service_id, issued_service_id,"
-                            " day, number, display, token, appointment_code, source, phone, status,"
-                            " recalls, outcome, issued_at) VALUES (%s,%s,%s,%s,%s,%s,%s,'',"
-                            "'kiosk','','waiting',0,'',%s) RETURNING id",
-                            [
-                                center_id,
-                                service_id,
-                                service_id,
-                                day,
-                                number,
-                                str(number),
-                                secrets.token_urlsafe(12),
-                                now,
-                            ],
-                        ).fetchone()[0]
-                        conn.execute(
-                            "INSERT INTO queueing_ticketevent (ticket_id, action, from_status, "
-                            "to_status, at, note) VALUES (%s, 'issue', '', 'waiting', %s, '')",
-                            [ticket_id, now],
-                        )
+                    # One statement in autocommit, as queueing.services._issue_sql: the day's
+                    # number, the ticket with it, its event.
+                    conn.execute(
+                        "WITH s AS (INSERT INTO queueing_ticketsequence (service_id, day, "
+                        "last_number, issued, last_issued_at) VALUES (%(service)s, %(day)s, 1, 1, "
+                        "%(at)s) ON CONFLICT (service_id, day) DO UPDATE SET last_number = "
+                        "queueing_ticketsequence.last_number + 1, issued = "
+                        "queueing_ticketsequence.issued + 1, last_issued_at = GREATEST("
+                        "queueing_ticketsequence.last_issued_at, %(at)s) "
+                        "RETURNING last_number, last_issued_at), "
+                        "t AS (INSERT INTO queueing_ticket (center_id, service_id, "
+                        "issued_service_id, day, number, display, token, appointment_code, source,"
+                        " phone, status, recalls, outcome, issued_at) SELECT %(center)s, "
+                        "%(service)s, %(service)s, %(day)s, s.last_number, s.last_number::text, "
+                        "%(token)s, '', 'kiosk', '', 'waiting', 0, '', s.last_issued_at FROM s "
+                        "RETURNING id, issued_at) "
+                        "INSERT INTO queueing_ticketevent (ticket_id, action, from_status, "
+                        "to_status, at, note) SELECT t.id, 'issue', '', 'waiting', t.issued_at, ''"
+                        " FROM t",
+                        {
+                            "service": service_id,
+                            "center": center_id,
+                            "day": day,
+                            "at": datetime.now(HCM),
+                            "token": secrets.token_urlsafe(12),
+                        },
+                    )
                     with lock:
                         latencies.append((time.perf_counter() - began) * 1000)
 

@@ -3,6 +3,7 @@ expiry at closing, and the waiting estimates."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -839,3 +840,28 @@ def test_waiting_states_of_a_center_agree_with_each_tickets_own(
         # the 08:45 one heads the other line.
         assert tickets[7].token not in shared
         assert shared[tickets[12].token]["position"] == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_waiting_states_agree_on_a_random_line_with_ties(center, service, groups, seed):
+    """Forty tickets with random priorities, appointments (due, not yet due) and many equal
+    issue times (tickets issued in the same instant): the one sort of waiting_states places
+    each where its own count (line_counts, in SQL) does."""
+    rng = random.Random(seed)
+    tickets = [
+        issue(
+            center, now=at(8, rng.randrange(6)), priority="elderly" if rng.random() < 0.3 else None
+        )
+        for _ in range(40)
+    ]
+    for ticket in rng.sample(tickets, 8):
+        when = at(8, 30) if rng.random() < 0.5 else at(rng.choice([8, 11]), 45)
+        Ticket.objects.filter(pk=ticket.pk).update(appointment_at=when)
+
+    with time_machine.travel(at(9, 0), tick=False):
+        shared = selectors.waiting_states(center)
+        waiting = list(Ticket.objects.filter(center=center, status="waiting"))
+        assert len(shared) == len(waiting) == 40
+        for ticket in waiting:
+            assert shared[ticket.token] == selectors.ticket_public(ticket), ticket
+        assert sorted(state["position"] for state in shared.values()) == list(range(1, 41))
