@@ -35,3 +35,20 @@ async def application(scope, receive, send):  # type: ignore[no-untyped-def]
     event loop (motcua.realtime.publish: a request does not wait for Redis)."""
     attach_to_running_loop()
     await router(scope, receive, send)
+
+
+def _freeze_startup_objects() -> None:
+    """Move what startup made (Django, the apps, the URL conf and every view it imports) out of
+    the garbage collector's reach (``gc.freeze``): they live as long as the process, and a full
+    collection walked them all every time, a pause of every request of the process
+    (docs/performance.md)."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module now
+    gc.collect()
+    gc.freeze()
+
+
+_freeze_startup_objects()
