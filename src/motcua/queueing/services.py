@@ -257,10 +257,10 @@ def _issue_row(
     """Take the next number of the ticket's service for its day and store the ticket and its
     first event, or refuse (range used up, daily ``cap`` reached) having used no number.
 
-    The ticket's time, unless ``given``, is this process's
-    clock, but never earlier than the service's ticket before it (the day's row keeps its
-    time): a higher number is never issued "earlier", and the queue is called in order of
-    issue, whichever process issued each ticket.
+    The ticket's time, unless ``given``, is this process's clock, but never earlier than the
+    service's ticket before it (the day's row keeps its time): a higher number is never issued
+    "earlier", and the queue is called in order of issue, whichever process issued each
+    ticket.
 
     On PostgreSQL this is one statement (:func:`_issue_sql`): no transaction of its own, so
     the number's row is locked only while the statement runs, and one round trip where a
